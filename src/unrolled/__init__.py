@@ -1,0 +1,1 @@
+"""Unrolled: the companion package of the open textbook on recurrent neural networks."""
