@@ -1,0 +1,127 @@
+"""Shape checks with readable error messages.
+
+Every public function in `unrolled` checks its array arguments with `check_shape` before
+doing any arithmetic, so a wrong shape fails at the call that caused it, with a message that
+names the array, the expected shape (symbolic and with the sizes known so far) and the shape
+that arrived:
+
+    >>> import numpy as np
+    >>> dims = check_shape("x", np.zeros((4, 7, 3)), ("N", "T", "D"))
+    >>> check_shape("h0", np.zeros((5, 8)), ("N", "H"), dims)
+    Traceback (most recent call last):
+    ...
+    ValueError: h0: expected shape (N, H) = (4, ?), received (5, 8); N is 4, received 5
+
+An expected shape is a tuple whose entries are
+- an int: that exact size,
+- a str: a named size, bound the first time it is seen and checked everywhere after that
+  (names are shared between calls through the `dims` dict),
+- None: any size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Dim = int | str | None
+
+
+def _format(entries: Sequence[object]) -> str:
+    """Render a shape like Python does: (4,) for one dimension, (4, 3) for two."""
+    if len(entries) == 1:
+        return f"({entries[0]},)"
+    return "(" + ", ".join(str(e) for e in entries) + ")"
+
+
+def _symbolic(expected: Sequence[Dim]) -> str:
+    """The expected shape as written by the caller, e.g. (N, T, 3) or (N, *)."""
+    return _format(["*" if d is None else d for d in expected])
+
+
+def _bound(expected: Sequence[Dim], dims: dict[str, int]) -> str:
+    """The expected shape with every known size filled in, e.g. (4, ?, 3)."""
+    values: list[object] = []
+    for d in expected:
+        if d is None:
+            values.append("*")
+        elif isinstance(d, str):
+            values.append(dims.get(d, "?"))
+        else:
+            values.append(d)
+    return _format(values)
+
+
+def _describe(name: str, expected: Sequence[Dim], dims: dict[str, int]) -> str:
+    """'x: expected shape (N, T) = (4, ?)', or 'x: expected shape (4, 3)' if nothing is named."""
+    symbolic, bound = _symbolic(expected), _bound(expected, dims)
+    if symbolic == bound:
+        return f"{name}: expected shape {symbolic}"
+    return f"{name}: expected shape {symbolic} = {bound}"
+
+
+def _check_expected(expected: Sequence[Dim], dims: dict[str, int]) -> None:
+    """Reject malformed specifications (a bug in the caller, not in the data)."""
+    if not isinstance(expected, tuple):
+        raise TypeError(f"expected must be a tuple of int, str or None, got {expected!r}")
+    for d in expected:
+        if not (d is None or isinstance(d, str) or (isinstance(d, int) and d >= 0)):
+            raise TypeError(f"shape entries must be int >= 0, str or None, got {d!r}")
+    for key, value in dims.items():
+        if not isinstance(value, int):
+            raise TypeError(f"dims[{key!r}] must be an int, got {value!r}")
+
+
+def check_shape(
+    name: str,
+    array: Any,
+    expected: tuple[Dim, ...],
+    dims: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Check that `array.shape` matches `expected`; return the named sizes.
+
+    Args:
+        name: how the array is called in the caller's signature, used in messages.
+        array: a NumPy array (anything with a tuple `.shape`, e.g. a torch tensor, is accepted).
+        expected: tuple of int (exact size), str (named size) or None (any size).
+        dims: named sizes bound so far. It is updated in place (only when the check passes)
+            so that several arrays can share names: pass the dict returned by the first call.
+
+    Returns:
+        `dims` (a new dict if none was given) with every name in `expected` bound.
+
+    Raises:
+        TypeError: `array` has no shape (a list, a float, None) or `expected` is malformed.
+        ValueError: wrong number of dimensions or a size differs from the expected one.
+    """
+    dims = {} if dims is None else dims
+    _check_expected(expected, dims)
+    shape = getattr(array, "shape", None)
+    if not isinstance(shape, tuple):
+        raise TypeError(
+            f"{_describe(name, expected, dims)}: needs an array, received {type(array).__name__}"
+        )
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != len(expected):
+        raise ValueError(
+            f"{_describe(name, expected, dims)}, received {_format(shape)}; "
+            f"{len(expected)} dimensions expected, {len(shape)} received"
+        )
+    bound = dict(dims)
+    for axis, (want, got) in enumerate(zip(expected, shape, strict=True)):
+        if want is None:
+            continue
+        if isinstance(want, str):
+            if want not in bound:
+                bound[want] = got
+                continue
+            want_size, label = bound[want], want
+        else:
+            want_size, label = want, f"dimension {axis}"
+        if got != want_size:
+            raise ValueError(
+                f"{_describe(name, expected, bound)}, received {_format(shape)}; "
+                f"{label} is {want_size}, received {got}"
+            )
+    dims.update(bound)
+    return dims
