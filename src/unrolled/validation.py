@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 Dim = int | str | None
 
 
@@ -65,10 +67,10 @@ def _check_expected(expected: Sequence[Dim], dims: dict[str, int]) -> None:
     if not isinstance(expected, tuple):
         raise TypeError(f"expected must be a tuple of int, str or None, got {expected!r}")
     for d in expected:
-        if not (d is None or isinstance(d, str) or (isinstance(d, int) and d >= 0)):
+        if not (d is None or isinstance(d, str) or (isinstance(d, int | np.integer) and d >= 0)):
             raise TypeError(f"shape entries must be int >= 0, str or None, got {d!r}")
     for key, value in dims.items():
-        if not isinstance(value, int):
+        if not isinstance(value, int | np.integer):
             raise TypeError(f"dims[{key!r}] must be an int, got {value!r}")
 
 
@@ -117,7 +119,7 @@ def check_shape(
                 continue
             want_size, label = bound[want], want
         else:
-            want_size, label = want, f"dimension {axis}"
+            want_size, label = int(want), f"dimension {axis}"
         if got != want_size:
             raise ValueError(
                 f"{_describe(name, expected, bound)}, received {_format(shape)}; "

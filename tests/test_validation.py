@@ -1,0 +1,84 @@
+"""check_shape: shapes that match bind names; shapes that do not give readable messages."""
+
+import doctest
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from unrolled import validation
+from unrolled.validation import check_shape
+
+
+def test_binds_named_dims_and_shares_them_through_dims():
+    dims = check_shape("x", np.zeros((4, 7, 3)), ("N", "T", "D"))
+    assert dims == {"N": 4, "T": 7, "D": 3}
+    same = check_shape("h0", np.zeros((4, 5)), ("N", "H"), dims)
+    assert same is dims
+    assert dims == {"N": 4, "T": 7, "D": 3, "H": 5}
+
+
+def test_none_matches_any_size_and_ints_match_exactly():
+    check_shape("x", np.zeros((2, 9, 3)), (2, None, 3))
+    check_shape("s", np.zeros(()), ())
+    with pytest.raises(ValueError):
+        check_shape("x", np.zeros((2, 9, 4)), (2, None, 3))
+
+
+def test_message_names_array_symbolic_and_bound_shape_and_received_shape():
+    dims = {"N": 4}
+    with pytest.raises(ValueError) as info:
+        check_shape("h0", np.zeros((5, 8)), ("N", "H"), dims)
+    assert str(info.value) == (
+        "h0: expected shape (N, H) = (4, ?), received (5, 8); N is 4, received 5"
+    )
+
+
+def test_message_for_wrong_number_of_dimensions():
+    with pytest.raises(ValueError) as info:
+        check_shape("x", np.zeros((4, 7)), ("N", "T", "D"), {"N": 4, "D": 3})
+    assert str(info.value) == (
+        "x: expected shape (N, T, D) = (4, ?, 3), received (4, 7); "
+        "3 dimensions expected, 2 received"
+    )
+
+
+def test_message_for_repeated_name_and_exact_sizes():
+    with pytest.raises(ValueError, match=re.escape("(N, N) = (3, 3), received (3, 4)")):
+        check_shape("A", np.zeros((3, 4)), ("N", "N"))
+    with pytest.raises(ValueError) as info:
+        check_shape("b", np.zeros(3), (4,))
+    assert str(info.value) == "b: expected shape (4,), received (3,); dimension 0 is 4, received 3"
+    with pytest.raises(ValueError, match=re.escape("(N, *) = (?, *), received (2, 3, 4)")):
+        check_shape("y", np.zeros((2, 3, 4)), ("N", None))
+
+
+def test_failed_check_leaves_dims_unchanged():
+    dims = {"N": 4}
+    with pytest.raises(ValueError):
+        check_shape("x", np.zeros((3, 2, 5)), ("T", "D", "N"), dims)
+    assert dims == {"N": 4}
+
+
+def test_rejects_non_arrays_clearly():
+    with pytest.raises(TypeError, match=r"^x: expected shape \(N, D\) = \(\?, \?\): .* list$"):
+        check_shape("x", [[1.0, 2.0]], ("N", "D"))
+    with pytest.raises(TypeError, match="received NoneType"):
+        check_shape("x", None, ())
+
+
+def test_rejects_malformed_expected_shapes():
+    with pytest.raises(TypeError, match="tuple"):
+        check_shape("x", np.zeros(3), [3])
+    with pytest.raises(TypeError, match="entries"):
+        check_shape("x", np.zeros(3), (3.0,))
+
+
+def test_accepts_torch_tensors():
+    assert check_shape("x", torch.zeros(2, 3), ("N", 3)) == {"N": 2}
+
+
+def test_module_docstring_example_is_true():
+    result = doctest.testmod(validation)
+    assert result.attempted > 0 and result.failed == 0
