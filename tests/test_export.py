@@ -55,5 +55,5 @@ def test_an_edited_notebook_cell_is_reported_and_exported(sandbox):
 
 def test_a_module_no_notebook_exports_is_reported(sandbox):
     orphan = sandbox / "unrolled" / "orphan.py"
-    orphan.write_text(export.HEADER.format(notebook="notebooks/gone.ipynb") + "X = 1\n")
+    orphan.write_text(export.HEADER + export.SOURCE.format(notebook="notebooks/gone.ipynb"))
     assert export.main(["--check"]) == 1
