@@ -131,6 +131,12 @@ def master_test_cells(master: Path) -> list[nbformat.NotebookNode]:
     return cells
 
 
+def hidden_tests(assignment: str) -> list[str]:
+    """The sources of the hidden test cells of a master."""
+    cells = master_test_cells(SOLUTIONS / f"{assignment}.ipynb")
+    return [c.source for c in cells if c.source.startswith("# HIDDEN")]
+
+
 def code_lines(source: str) -> set[str]:
     """The stripped lines of some code, as written and as ``ast.unparse`` (otter) writes them."""
     lines = source.splitlines() + ast.unparse(ast.parse(source)).splitlines()
@@ -179,6 +185,29 @@ def test_master_config(assignment: str) -> None:
     assert config["export_cell"] is False and config["generate"]["pdf"] is False
     assert config["run_tests"] is True and config["init_cell"] is True
     assert config["requirements"], "pin the grading requirements"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_question_ends_with_a_try_it_cell_with_stored_output(assignment: str) -> None:
+    """nbval compares what a correct answer prints, so the master must store it.
+
+    Students get the same cells: test_exercise_runs_top_to_bottom runs them on the stubs.
+    """
+    cells = nbformat.read(SOLUTIONS / f"{assignment}.ipynb", as_version=4).cells
+    ends = [
+        i
+        for i, cell in enumerate(cells)
+        if cell.cell_type == "raw" and cell.source.strip() == "# END QUESTION"
+    ]
+    assert ends, "no questions"
+    for i in ends:
+        try_it = cells[i + 1] if i + 1 < len(cells) else nbformat.v4.new_markdown_cell()
+        assert try_it.cell_type == "code" and try_it.source.startswith("# Try it"), (
+            f"cell {i + 1}: expected a '# Try it' code cell after # END QUESTION"
+        )
+        assert try_it.execution_count is not None and try_it.outputs, (
+            f"{try_it.source}\nhas no stored output: execute the master in place"
+        )
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -261,15 +290,15 @@ def released_text() -> str:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_hidden_test_code_in_exercises(assignment: str, graded: Graded) -> None:
-    master = nbformat.read(SOLUTIONS / f"{assignment}.ipynb", as_version=4)
-    hidden = [
-        c.source
-        for c in master_test_cells(SOLUTIONS / f"{assignment}.ipynb")
-        if c.source.startswith("# HIDDEN")
-    ]
+    hidden = hidden_tests(assignment)
     assert hidden, "no hidden tests found"
-    shown = [c.source for c in master.cells if c.cell_type == "code" and c.source not in hidden]
-    visible = set().union(*map(code_lines, shown))  # setup, solutions and public tests
+    # Code students see in any master (setup, solutions, public tests, Try it) is no secret:
+    # a public line of one assignment may well reappear in a hidden test of another.
+    visible = set()
+    for name in ASSIGNMENTS:
+        master = nbformat.read(SOLUTIONS / f"{name}.ipynb", as_version=4)
+        shown = [c.source for c in master.cells if c.cell_type == "code"]
+        visible |= set().union(*map(code_lines, set(shown) - set(hidden_tests(name))))
     secret = {line for source in hidden for line in code_lines(source) if len(line) >= 12}
     secret -= visible
     released = released_text()
