@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUBMISSIONS ?= submissions
 LINTED := src tests tools notebooks solutions
 
-.PHONY: venv book test lint lab assignments grade export clean
+.PHONY: venv book test lint lab assignments grade export experiments clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,9 @@ assignments: $(STAMP)  ## exercises/ from the solutions/ masters; autograder zip
 
 grade: $(STAMP)  ## Grade every notebook in SUBMISSIONS=dir offline; writes grades.csv.
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --output grades.csv
+
+experiments: $(STAMP)  ## Full experiment sweeps (minutes); rewrites notebooks/results/*.json.
+	$(BIN)/python -m unrolled.experiments.adding
 
 clean:
 	rm -rf _build .pytest_cache

@@ -1,0 +1,314 @@
+"""Chapter 5's long-range memory benchmark: recurrent networks on the adding problem and the copy
+task, with the information to remember T = 50, 100 and 200 steps back.
+
+This is an experiment, not a from-scratch check. The models are PyTorch's, trained in float32 on
+one CPU thread with Adam and gradient-norm clipping:
+
+- "rnn": the vanilla tanh RNN of chapters 2-4 (torch.nn.RNN, PyTorch's default initialisation);
+- "irnn": a ReLU RNN whose recurrent weights start as the identity (Le et al. 2015);
+- "lstm": torch.nn.LSTM, a preview of the gated cells of chapter 6.
+
+Every configuration (task, T, model, seed) seeds PyTorch itself and draws its own data from
+`unrolled.data`, so it gives the same numbers whether it runs alone or inside the sweep:
+
+    python -m unrolled.experiments.adding                         # the sweep, ~5 min on one core
+    python -m unrolled.experiments.adding --only adding:50:rnn    # one configuration, as JSON
+
+The sweep writes notebooks/results/adding.json (see `--output`), which the chapter notebook
+reads. Numbers are rounded to DECIMALS decimals, and re-running the sweep on the same machine
+reproduces the file byte for byte (tests/test_experiments.py re-runs one configuration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from unrolled.data import adding_problem, copy_task, copy_task_baseline
+from unrolled.vanishing import identity_init
+
+TASKS = ("adding", "copy")
+LENGTHS = (50, 100, 200)
+MODELS = {"adding": ("rnn", "irnn", "lstm"), "copy": ("rnn", "lstm")}
+SEEDS = (0,)
+SETTINGS: dict[str, Any] = {
+    "hidden": 32,  # H, for every model
+    "batch": 64,  # sequences per update, fresh ones every update
+    "updates": {"adding": 3000, "copy": 2000},
+    "lr": 3e-3,  # Adam
+    "max_norm": 1.0,  # gradient-norm clipping, torch.nn.utils.clip_grad_norm_
+    "n_test": 1000,  # held-out sequences, drawn once per configuration
+    "eval_every": 100,  # updates between two points of the learning curve
+    "histogram_every": 1000,  # updates between two histograms of the RNNs' pre-activations
+    "histogram_sequences": 100,  # the first test sequences, whose pre-activations are counted
+    "histogram_edges": (-8.0, 8.0, 64),  # np.linspace(*edges): 64 bins; outliers count at the ends
+    "irnn_input_std": 1e-3,  # IRNN (Le et al. 2015): input weights N(0, 0.001^2), W = I, b = 0
+    "copy_symbols": 8,  # copy task: data symbols 1..8 ...
+    "copy_length": 10,  # ... 10 of them to reproduce
+}
+DECIMALS = 5
+DEFAULT_OUTPUT = Path("notebooks") / "results" / "adding.json"
+TEST_SEED = 2**31 - 1  # the test set's seed; training batches use seeds below 10**9
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """One PyTorch thread (repeatable results) and subnormal floats flushed to zero, then restore.
+
+    Flushing matters for speed: a gradient that vanishes through 200 steps reaches float32's
+    subnormal range (below 1.2e-38), where CPU arithmetic is many times slower.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
+
+
+def task_sizes(task: str) -> tuple[int, int]:
+    """(D, K): input size and output size of a task."""
+    if task == "adding":
+        return 2, 1  # (value, marker) in, the sum out
+    if task == "copy":
+        n_symbols = SETTINGS["copy_symbols"]
+        return n_symbols + 2, n_symbols + 1  # one-hot symbols in, scores for each symbol out
+    raise ValueError(f"task must be one of {TASKS}, received {task!r}")
+
+
+def make_batch(task: str, n: int, T: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """n sequences as float32 inputs (n, L, D) and targets: sums (n,) or classes (n, L)."""
+    if task == "adding":
+        x, y = adding_problem(n, T, seed=seed)  # (n, T, 2), (n,)
+        return torch.from_numpy(x).float(), torch.from_numpy(y).float()
+    symbols, length = SETTINGS["copy_symbols"], SETTINGS["copy_length"]
+    x, y = copy_task(n, T, n_symbols=symbols, length=length, seed=seed)  # (n, L), (n, L)
+    inputs = torch.nn.functional.one_hot(torch.from_numpy(x), symbols + 2).float()  # (n, L, D)
+    return inputs, torch.from_numpy(y)
+
+
+def baseline(task: str, T: int) -> float:
+    """The loss of the best memoryless strategy: 1/6 (MSE) or copy_task_baseline (nats/step)."""
+    if task == "adding":
+        return 1.0 / 6.0  # predict the mean sum 1.0: the variance of u1 + u2
+    return copy_task_baseline(T, SETTINGS["copy_symbols"], SETTINGS["copy_length"])
+
+
+class Model(torch.nn.Module):
+    """A recurrent layer with a linear readout: of the last state (adding) or of every state."""
+
+    def __init__(self, task: str, model: str) -> None:
+        super().__init__()
+        D, K = task_sizes(task)
+        H = SETTINGS["hidden"]
+        self.task = task
+        if model == "lstm":
+            self.recurrent: torch.nn.Module = torch.nn.LSTM(D, H, batch_first=True)
+        elif model in ("rnn", "irnn"):
+            nonlinearity = "tanh" if model == "rnn" else "relu"
+            self.recurrent = torch.nn.RNN(D, H, nonlinearity=nonlinearity, batch_first=True)
+        else:
+            raise ValueError(f"model must be one of rnn, irnn, lstm, received {model!r}")
+        if model == "irnn":
+            with torch.no_grad():
+                self.recurrent.weight_hh_l0.copy_(torch.from_numpy(identity_init(H)))
+                self.recurrent.weight_ih_l0.normal_(0.0, SETTINGS["irnn_input_std"])
+                self.recurrent.bias_ih_l0.zero_()
+                self.recurrent.bias_hh_l0.zero_()
+        self.readout = torch.nn.Linear(H, K)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Predicted sums (N,) for the adding problem, scores (N, L, K) for the copy task."""
+        states, _ = self.recurrent(x)  # (N, L, H)
+        if self.task == "adding":
+            return self.readout(states[:, -1]).squeeze(-1)  # (N,)
+        return self.readout(states)  # (N, L, K)
+
+
+def preactivations(net: Model, x: torch.Tensor) -> torch.Tensor:
+    """a(t) = b + W h(t-1) + U x(t) of every step of an RNN ("rnn", "irnn"), shape (N, L, H)."""
+    rnn = net.recurrent
+    states, _ = rnn(x)  # (N, L, H)
+    previous = torch.cat([torch.zeros_like(states[:, :1]), states[:, :-1]], dim=1)  # h(t-1)
+    bias = rnn.bias_ih_l0 + rnn.bias_hh_l0  # (H,)
+    return bias + previous @ rnn.weight_hh_l0.T + x @ rnn.weight_ih_l0.T  # (N, L, H)
+
+
+def preactivation_counts(net: Model, x: torch.Tensor) -> list[int]:
+    """Histogram of the pre-activations on x over the bins of SETTINGS["histogram_edges"]."""
+    low, high, bins = SETTINGS["histogram_edges"]
+    with torch.no_grad():
+        values = preactivations(net, x).clamp(low, high).numpy().ravel()
+    counts, _ = np.histogram(values, bins=np.linspace(low, high, bins + 1))
+    return [int(c) for c in counts]
+
+
+def loss_of(task: str, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error (adding) or mean cross-entropy per step in nats (copy)."""
+    if task == "adding":
+        return torch.mean((prediction - target) ** 2)
+    return torch.nn.functional.cross_entropy(prediction.flatten(0, 1), target.flatten())
+
+
+def _round(value: float) -> float:
+    return round(float(value), DECIMALS)
+
+
+def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
+    """Train one model on one task and length; return its entry of the results file.
+
+    Returns:
+        dict with task, T, model, seed, test_loss (MSE or nats per step on SETTINGS["n_test"]
+        held-out sequences), baseline, recall_accuracy (copy task: fraction of the copied
+        symbols predicted right, chance 1 / copy_symbols; None for the adding problem), the
+        learning curve {"updates": [...], "test_loss": [...]}, all rounded to DECIMALS, and
+        for the RNNs (None for the LSTM) histograms of the pre-activations a(t) on the first
+        test sequences, every SETTINGS["histogram_every"] updates from update 0:
+        {"updates": [...], "counts": [[...], ...]} over the bins of histogram_edges.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, received {task!r}")
+    if model not in MODELS[task]:
+        raise ValueError(f"model must be one of {MODELS[task]} for {task}, received {model!r}")
+    if isinstance(T, bool) or not isinstance(T, int) or T < 2:
+        raise ValueError(f"T must be an int >= 2, received {T!r}")
+    updates = SETTINGS["updates"][task]
+    with _one_thread():
+        torch.manual_seed(seed)
+        net = Model(task, model)
+        optimizer = torch.optim.Adam(net.parameters(), lr=SETTINGS["lr"])
+        x_test, y_test = make_batch(task, SETTINGS["n_test"], T, seed=TEST_SEED - seed)
+        curve: dict[str, list[float]] = {"updates": [], "test_loss": []}
+        x_histogram = x_test[: SETTINGS["histogram_sequences"]]
+        histograms: dict[str, list] | None = None
+        if model != "lstm":
+            histograms = {"updates": [0], "counts": [preactivation_counts(net, x_histogram)]}
+        for update in range(1, updates + 1):
+            x, y = make_batch(task, SETTINGS["batch"], T, seed=seed * updates + update)
+            loss = loss_of(task, net(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), SETTINGS["max_norm"])
+            optimizer.step()
+            if update % SETTINGS["eval_every"] == 0:
+                with torch.no_grad():
+                    curve["updates"].append(update)
+                    curve["test_loss"].append(_round(loss_of(task, net(x_test), y_test)))
+            if histograms is not None and update % SETTINGS["histogram_every"] == 0:
+                histograms["updates"].append(update)
+                histograms["counts"].append(preactivation_counts(net, x_histogram))
+        with torch.no_grad():
+            prediction = net(x_test)
+            test_loss = loss_of(task, prediction, y_test)
+            recall = None
+            if task == "copy":
+                length = SETTINGS["copy_length"]
+                copied = prediction[:, -length:].argmax(-1) == y_test[:, -length:]  # (n, length)
+                recall = _round(copied.float().mean())
+    return {
+        "task": task,
+        "T": T,
+        "model": model,
+        "seed": seed,
+        "test_loss": _round(test_loss),
+        "baseline": _round(baseline(task, T)),
+        "recall_accuracy": recall,
+        "curve": curve,
+        "preactivations": histograms,
+    }
+
+
+def configurations() -> list[tuple[str, int, str, int]]:
+    """Every (task, T, model, seed) of the sweep, in the order of the results file."""
+    return [
+        (task, T, model, seed)
+        for task in TASKS
+        for T in LENGTHS
+        for model in MODELS[task]
+        for seed in SEEDS
+    ]
+
+
+def run_sweep(log: bool = True) -> dict[str, Any]:
+    """Run every configuration; return the contents of the results file."""
+    results = []
+    for task, T, model, seed in configurations():
+        start = time.perf_counter()
+        entry = run_config(task, T, model, seed)
+        results.append(entry)
+        if log:
+            print(
+                f"{task:>6} T={T:<3} {model:<4} seed {seed}: test loss {entry['test_loss']:.5f}"
+                f" (baseline {entry['baseline']:.5f}), {time.perf_counter() - start:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    settings = SETTINGS | {"lengths": list(LENGTHS), "models": MODELS, "seeds": list(SEEDS)}
+    return {
+        "description": "Test loss of recurrent networks on the adding problem (MSE) and the copy "
+        "task (cross-entropy, nats per step), written by python -m unrolled.experiments.adding",
+        "torch": torch.__version__.split("+")[0],
+        "settings": settings,
+        "results": results,
+    }
+
+
+def dumps(results: dict[str, Any]) -> str:
+    """The results as the text of the results file (sorted keys, fixed layout)."""
+    return json.dumps(results, indent=1, sort_keys=True) + "\n"
+
+
+def load_results(path: str | Path = DEFAULT_OUTPUT) -> dict[str, Any]:
+    """Read a results file written by the sweep."""
+    return json.loads(Path(path).read_text())
+
+
+def find_entry(results: dict[str, Any], task: str, T: int, model: str, seed: int = 0) -> dict:
+    """The entry of one configuration in the results; KeyError if it is not there."""
+    for entry in results["results"]:
+        if (entry["task"], entry["T"], entry["model"], entry["seed"]) == (task, T, model, seed):
+            return entry
+    raise KeyError(f"no entry for task={task}, T={T}, model={model}, seed={seed}")
+
+
+def parse_only(text: str) -> tuple[str, int, str, int]:
+    """'adding:50:rnn' or 'adding:50:rnn:1' -> (task, T, model, seed)."""
+    parts = text.split(":")
+    if len(parts) not in (3, 4) or not all(parts):
+        raise argparse.ArgumentTypeError(f"expected TASK:T:MODEL[:SEED], received {text!r}")
+    try:
+        return parts[0], int(parts[1]), parts[2], int(parts[3]) if len(parts) == 4 else 0
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"T and SEED must be integers in {text!r}") from error
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only", type=parse_only, metavar="TASK:T:MODEL[:SEED]", help="run one configuration"
+    )
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file")
+    args = parser.parse_args(argv)
+    if args.only:
+        print(json.dumps(run_config(*args.only), indent=1, sort_keys=True))
+        return 0
+    text = dumps(run_sweep())
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""unrolled.experiments.adding: the committed results file is well formed, agrees with the
+code that wrote it, supports what chapter 5 says about it, and is reproduced by re-running."""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unrolled.data import adding_problem, copy_task_baseline
+from unrolled.experiments import adding
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "notebooks" / "results" / "adding.json"
+REPRODUCED = ("adding", 50, "irnn", 0)  # the cheapest configuration: ~15 s on one core
+
+
+@pytest.fixture(scope="module")
+def results():
+    return adding.load_results(RESULTS)
+
+
+def test_file_is_written_in_the_canonical_layout(results):
+    assert RESULTS.read_text() == adding.dumps(results)
+
+
+def test_settings_are_those_of_the_code(results):
+    expected = adding.SETTINGS | {
+        "lengths": list(adding.LENGTHS),
+        "models": adding.MODELS,
+        "seeds": list(adding.SEEDS),
+    }
+    assert results["settings"] == json.loads(json.dumps(expected))
+    assert set(results) == {"description", "torch", "settings", "results"}
+
+
+def test_one_entry_per_configuration_in_sweep_order(results):
+    keys = [(e["task"], e["T"], e["model"], e["seed"]) for e in results["results"]]
+    assert keys == adding.configurations()
+    assert len(keys) == len(set(keys))
+
+
+def test_entries_are_consistent(results):
+    settings = results["settings"]
+    for entry in results["results"]:
+        task, T, model = entry["task"], entry["T"], entry["model"]
+        assert set(entry) == {
+            "task",
+            "T",
+            "model",
+            "seed",
+            "test_loss",
+            "baseline",
+            "recall_accuracy",
+            "curve",
+            "preactivations",
+        }
+        assert 0 < entry["test_loss"] == round(entry["test_loss"], adding.DECIMALS)
+        expected_baseline = 1 / 6 if task == "adding" else copy_task_baseline(T, 8, 10)
+        assert entry["baseline"] == round(expected_baseline, adding.DECIMALS)
+        curve = entry["curve"]
+        updates = settings["updates"][task]
+        assert curve["updates"] == list(range(100, updates + 1, settings["eval_every"]))
+        assert len(curve["test_loss"]) == len(curve["updates"])
+        assert curve["test_loss"][-1] == entry["test_loss"]  # the last point is the final model
+        if task == "adding":
+            assert entry["recall_accuracy"] is None
+        else:
+            assert 0 <= entry["recall_accuracy"] <= 1
+        histograms = entry["preactivations"]
+        if model == "lstm":
+            assert histograms is None
+            continue
+        every = settings["histogram_every"]
+        assert histograms["updates"] == list(range(0, updates + 1, every))
+        L = T if task == "adding" else T + 2 * settings["copy_length"]
+        for counts in histograms["counts"]:
+            assert len(counts) == settings["histogram_edges"][2]
+            assert sum(counts) == settings["histogram_sequences"] * L * settings["hidden"]
+
+
+def test_baseline_is_the_mse_of_predicting_the_mean():
+    _, y = adding_problem(100_000, 50, seed=adding.TEST_SEED)
+    assert np.mean((y - 1.0) ** 2) == pytest.approx(1 / 6, rel=0.01)
+
+
+def test_results_support_the_chapters_claims(results):
+    def loss(task, T, model):
+        entry = adding.find_entry(results, task, T, model)
+        return entry["test_loss"] / entry["baseline"]  # below 1: better than no memory
+
+    assert loss("adding", 50, "rnn") < 0.9  # the tanh RNN learns at T = 50 ...
+    assert loss("adding", 100, "rnn") > 0.98 and loss("adding", 200, "rnn") > 0.98  # ... only
+    assert all(loss("adding", T, "lstm") < 0.05 for T in adding.LENGTHS)
+    assert loss("adding", 50, "irnn") < 0.9 and loss("adding", 100, "irnn") > 0.98
+    assert loss("copy", 50, "lstm") < 1 and all(
+        loss("copy", T, "rnn") > 0.99 for T in adding.LENGTHS
+    )
+
+
+def test_a_configuration_run_alone_reproduces_its_committed_entry(results):
+    task, T, model, seed = REPRODUCED
+    command = [
+        sys.executable,
+        "-m",
+        "unrolled.experiments.adding",
+        "--only",
+        f"{task}:{T}:{model}",
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == adding.find_entry(results, task, T, model, seed)
+
+
+def test_bad_configurations_raise():
+    with pytest.raises(ValueError, match="task must be one of"):
+        adding.run_config("parity", 50, "rnn")
+    with pytest.raises(ValueError, match="model must be one of"):
+        adding.run_config("copy", 50, "irnn")
+    with pytest.raises(ValueError, match="T must be an int"):
+        adding.run_config("adding", 1, "rnn")
+    with pytest.raises(KeyError, match="no entry"):
+        adding.find_entry({"results": []}, "adding", 50, "rnn")
+    assert adding.parse_only("copy:100:lstm") == ("copy", 100, "lstm", 0)
+    assert adding.parse_only("adding:50:rnn:2") == ("adding", 50, "rnn", 2)
+    for text in ("adding:50", "adding:fifty:rnn", "adding::rnn"):
+        with pytest.raises(argparse.ArgumentTypeError, match="TASK:T:MODEL|integers"):
+            adding.parse_only(text)
