@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pytest
-from site_build import SiteBuild, built_site, check_site
+from site_build import SiteBuild, check_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file():
@@ -110,15 +110,6 @@ def page_ids(path: Path) -> frozenset[str]:
     parser = Ids()
     parser.feed(path.read_text(encoding="utf-8"))
     return frozenset(parser.ids)
-
-
-@pytest.fixture(scope="module")
-def site() -> SiteBuild:
-    """The strict build; its HTML is checked even when the build reported warnings."""
-    build = built_site()
-    if not (build.html / "index.html").is_file():
-        pytest.fail(f"the site build produced no HTML:\n{build.summary()}")
-    return build
 
 
 @pytest.fixture(scope="module")

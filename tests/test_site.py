@@ -16,22 +16,13 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from site_build import ROOT, SiteBuild, built_site, check_site
+from site_build import ROOT, SiteBuild, check_site
 
 BIB_KEYS = """goodfellow2016deep rumelhart1986learning hochreiter1997long pascanu2013difficulty
 cho2014learning bahdanau2015neural elman1990finding jordan1986serial kneser1995improved
 chen1999empirical box2015time karpathy2015unreasonable graves2013generating bengio1994learning
 sutskever2014sequence mikolov2013efficient werbos1990backpropagation
 schuster1997bidirectional""".split()
-
-
-@pytest.fixture(scope="module")
-def site() -> SiteBuild:
-    """The strict build; its HTML is checked even when the build reported warnings."""
-    build = built_site()
-    if not (build.html / "index.html").is_file():
-        pytest.fail(f"the site build produced no HTML:\n{build.summary()}")
-    return build
 
 
 def toc_files() -> list[str]:
