@@ -1,0 +1,196 @@
+"""Known-wrong answers to exercises/06-lstm-gru.ipynb; each must lose points.
+
+WRONG_ANSWERS maps a question to (mistake, answer cell) pairs. The answer cell replaces the
+student's stub. Every answer is self-contained (it may call the notebook's given sigmoid, never
+another answer), so one submission can carry a wrong answer to every question at once and each
+question is still graded on its own answer.
+"""
+
+WRONG_ANSWERS = {
+    "q1": [
+        (
+            "CS231n's gate order (i, f, o, g) read from PyTorch-layout weights",
+            """
+def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = b + h_prev @ W.T + x @ U.T
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    o, g = sigmoid(a[:, 2 * H : 3 * H]), np.tanh(a[:, 3 * H :])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c
+""",
+        ),
+        (
+            "squashes the previous cell state: c = f * tanh(c_prev) + i * g",
+            """
+def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = b + h_prev @ W.T + x @ U.T
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c = f * np.tanh(c_prev) + i * g
+    return o * np.tanh(c), c
+""",
+        ),
+        (
+            "forgets the tanh of the read-out: h = o * c",
+            """
+def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = b + h_prev @ W.T + x @ U.T
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c = f * c_prev + i * g
+    return o * c, c
+""",
+        ),
+        (
+            "transposes each square recurrent block: h_prev @ W_k instead of h_prev @ W_k^T",
+            """
+def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    recurrent = [h_prev @ W[k * H : (k + 1) * H] for k in range(4)]
+    a = b + x @ U.T + np.concatenate(recurrent, axis=1)
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c
+""",
+        ),
+    ],
+    "q2": [
+        (
+            "drops the forget gate from dc_prev: dc_prev = dL/dc",
+            """
+def lstm_step_backward(dh, dc, x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = b + h_prev @ W.T + x @ U.T
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dct = dc + dh * o * (1.0 - tanh_c**2)
+    da = np.concatenate(
+        [dct * g * i * (1 - i), dct * c_prev * f * (1 - f), dct * i * (1 - g**2),
+         dh * tanh_c * o * (1 - o)],
+        axis=1,
+    )
+    return da @ U, da @ W, dct, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+""",
+        ),
+        (
+            "ignores the path through h into c: dc_prev = f * dc",
+            """
+def lstm_step_backward(dh, dc, x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = b + h_prev @ W.T + x @ U.T
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    tanh_c = np.tanh(f * c_prev + i * g)
+    da = np.concatenate(
+        [dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g**2),
+         dh * tanh_c * o * (1 - o)],
+        axis=1,
+    )
+    return da @ U, da @ W, f * dc, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+""",
+        ),
+        (
+            "tanh' of the candidate written as 1 - g instead of 1 - g^2",
+            """
+def lstm_step_backward(dh, dc, x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = b + h_prev @ W.T + x @ U.T
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    tanh_c = np.tanh(f * c_prev + i * g)
+    dct = dc + dh * o * (1.0 - tanh_c**2)
+    da = np.concatenate(
+        [dct * g * i * (1 - i), dct * c_prev * f * (1 - f), dct * i * (1 - g),
+         dh * tanh_c * o * (1 - o)],
+        axis=1,
+    )
+    return da @ U, da @ W, f * dct, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+""",
+        ),
+    ],
+    "q3": [
+        (
+            "the lecture notes' GRU: the reset gate applied to h_prev before the product",
+            """
+def gru_step_forward(x, h_prev, U, W, b_ih, b_hh):
+    H = h_prev.shape[1]
+    b = b_ih + b_hh
+    rz = sigmoid(x @ U[: 2 * H].T + h_prev @ W[: 2 * H].T + b[: 2 * H])
+    r, z = rz[:, :H], rz[:, H:]
+    n = np.tanh(x @ U[2 * H :].T + (r * h_prev) @ W[2 * H :].T + b[2 * H :])
+    return (1.0 - z) * n + z * h_prev
+""",
+        ),
+        (
+            "the update gate the wrong way round: h = z * n + (1 - z) * h_prev",
+            """
+def gru_step_forward(x, h_prev, U, W, b_ih, b_hh):
+    H = h_prev.shape[1]
+    gi, gh = x @ U.T + b_ih, h_prev @ W.T + b_hh
+    r = sigmoid(gi[:, :H] + gh[:, :H])
+    z = sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+    n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+    return z * n + (1.0 - z) * h_prev
+""",
+        ),
+        (
+            "gate order (z, r, n) instead of PyTorch's (r, z, n)",
+            """
+def gru_step_forward(x, h_prev, U, W, b_ih, b_hh):
+    H = h_prev.shape[1]
+    gi, gh = x @ U.T + b_ih, h_prev @ W.T + b_hh
+    z = sigmoid(gi[:, :H] + gh[:, :H])
+    r = sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+    n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+    return (1.0 - z) * n + z * h_prev
+""",
+        ),
+    ],
+    "q4": [
+        (
+            "stacks the gates in the notes' order (f, i, C, o)",
+            """
+def torch_lstm_weights(W, U, b):
+    order = ["f", "i", "C", "o"]
+    return {
+        "weight_ih_l0": np.concatenate([U[k] for k in order]),
+        "weight_hh_l0": np.concatenate([W[k] for k in order]),
+        "bias_ih_l0": np.concatenate([b[k] for k in order]),
+        "bias_hh_l0": np.zeros(4 * len(b["f"])),
+    }
+""",
+        ),
+        (
+            "CS231n's order (i, f, o, g)",
+            """
+def torch_lstm_weights(W, U, b):
+    order = ["i", "f", "o", "C"]
+    return {
+        "weight_ih_l0": np.concatenate([U[k] for k in order]),
+        "weight_hh_l0": np.concatenate([W[k] for k in order]),
+        "bias_ih_l0": np.concatenate([b[k] for k in order]),
+        "bias_hh_l0": np.zeros(4 * len(b["f"])),
+    }
+""",
+        ),
+        (
+            "puts the biases in both bias_ih_l0 and bias_hh_l0, so PyTorch adds them twice",
+            """
+def torch_lstm_weights(W, U, b):
+    order = ["i", "f", "C", "o"]
+    bias = np.concatenate([b[k] for k in order])
+    return {
+        "weight_ih_l0": np.concatenate([U[k] for k in order]),
+        "weight_hh_l0": np.concatenate([W[k] for k in order]),
+        "bias_ih_l0": bias,
+        "bias_hh_l0": bias.copy(),
+    }
+""",
+        ),
+    ],
+}
