@@ -190,7 +190,7 @@ def test_notation_page_matches_the_package() -> None:
     """Every function the notation page lists exists, with that signature, in the module the
     sentence before its table names ("... lives in `unrolled.rnn`")."""
     source = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
-    sections = re.split(r"lives? in `(unrolled\.\w+)`", source)[1:]
+    sections = re.split(r"lives?\s+in\s+`(unrolled\.\w+)`", source)[1:]
     checked = 0
     for module, text in zip(sections[::2], sections[1::2], strict=True):
         for written in re.findall(r"^\| `(\w+\([^`]*\))` \|", text, flags=re.M):

@@ -1,0 +1,301 @@
+"""A small PyTorch encoder-decoder with attention, and greedy and beam-search decoding.
+
+The encoder is an embedding and a GRU over the padded source (batch first). The decoder is
+a GRU that, at every step, reads the previous output token and a context vector:
+
+- attention "none": the context is the encoder's last real state, the same at every step
+  (Cho et al.'s fixed-length summary, the bottleneck of chapter 7);
+- "dot", "general" or "additive": the context is c_t = sum_i alpha_{t,i} h_i with the
+  weights of Eq. (ch7-alpha), recomputed from the decoder's previous state at every step
+  (Bahdanau et al.'s order: attend, then update the state).
+
+Token conventions: index PAD = 0 pads source and target, BOS = 1 starts the decoder's
+input, EOS = 2 ends every target. Decoding works on any `step` function, so the beam search
+can be checked against exhaustive search on a toy model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from unrolled.validation import check_shape
+
+PAD, BOS, EOS = 0, 1, 2
+ATTENTION = ("none", "dot", "general", "additive")
+
+
+class Encoder(nn.Module):
+    """Embedding + one-layer GRU; returns all states (N, T, H) and the last real state (N, H)."""
+
+    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embed_size, padding_idx=PAD)
+        self.rnn = nn.GRU(embed_size, hidden_size, batch_first=True)
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """src: (N, T) token indices, lengths: (N,) real lengths -> (h (N, T, H), h_last (N, H)).
+
+        Packing makes the GRU stop at each example's last real token, so h_last is the
+        state after the whole source and the padded states are zeros.
+        """
+        check_shape("src", src, ("N", "T"))
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embed(src), lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, h_last = self.rnn(packed)
+        h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
+        return h, h_last[0]  # (N, T, H), (N, H)
+
+
+class Attention(nn.Module):
+    """Scores (ch7-score-additive / -dot / -general), masked softmax (ch7-alpha), context."""
+
+    def __init__(self, score: str, hidden_size: int, attention_size: int | None = None) -> None:
+        super().__init__()
+        if score not in ATTENTION[1:]:
+            raise ValueError(f"score: expected one of {ATTENTION[1:]}, received {score!r}")
+        self.score = score
+        if score == "general":
+            self.W_a = nn.Linear(hidden_size, hidden_size, bias=False)
+        if score == "additive":
+            attention_size = attention_size or hidden_size
+            self.W_s = nn.Linear(hidden_size, attention_size, bias=False)
+            self.W_h = nn.Linear(hidden_size, attention_size, bias=False)
+            self.v = nn.Linear(attention_size, 1, bias=False)
+
+    def forward(
+        self, s: torch.Tensor, h: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """s: (N, H) query, h: (N, T, H), mask: (N, T) True at real positions -> (c, alpha)."""
+        if self.score == "dot":
+            e = torch.einsum("nh,nth->nt", s, h)
+        elif self.score == "general":
+            e = torch.einsum("nh,nth->nt", self.W_a(s), h)  # W_a(s) = s W_a^T
+        else:
+            e = self.v(torch.tanh(self.W_s(s)[:, None, :] + self.W_h(h))).squeeze(-1)
+        alpha = torch.softmax(e.masked_fill(~mask, float("-inf")), dim=1)  # (N, T)
+        return torch.einsum("nt,nth->nh", alpha, h), alpha
+
+
+@dataclass
+class Memory:
+    """What the decoder reads from the encoder: states h (N, T, H), mask (N, T), h_last (N, H)."""
+
+    h: torch.Tensor
+    mask: torch.Tensor
+    h_last: torch.Tensor
+
+    def select(self, index: torch.Tensor) -> Memory:
+        """The memory of the examples at `index` (used to repeat one source for a beam)."""
+        return Memory(self.h[index], self.mask[index], self.h_last[index])
+
+
+class Seq2Seq(nn.Module):
+    """GRU encoder-decoder with optional attention, as in the module docstring."""
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        embed_size: int = 32,
+        hidden_size: int = 64,
+        attention: str = "dot",
+    ) -> None:
+        super().__init__()
+        if attention not in ATTENTION:
+            raise ValueError(f"attention: expected one of {ATTENTION}, received {attention!r}")
+        self.encoder = Encoder(src_vocab, embed_size, hidden_size)
+        self.embed = nn.Embedding(tgt_vocab, embed_size, padding_idx=PAD)
+        self.attention = None if attention == "none" else Attention(attention, hidden_size)
+        self.cell = nn.GRUCell(embed_size + hidden_size, hidden_size)
+        self.out = nn.Linear(2 * hidden_size, tgt_vocab)
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
+        """Encode a padded batch: the memory and the decoder's initial state s_0 = h_last."""
+        h, h_last = self.encoder(src, lengths)
+        mask = torch.arange(src.shape[1])[None, :] < lengths[:, None]  # (N, T)
+        return Memory(h, mask, h_last), h_last
+
+    def step(
+        self, y_prev: torch.Tensor, state: torch.Tensor, memory: Memory
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """One decoder step: y_prev (N,) tokens, state (N, H) -> log-probs (N, V), state, alpha.
+
+        c_t attends with the previous state; s_t = GRU([embed(y_{t-1}); c_t], s_{t-1});
+        the output layer reads [s_t; c_t].
+        """
+        if self.attention is None:
+            c, alpha = memory.h_last, None
+        else:
+            c, alpha = self.attention(state, memory.h, memory.mask)  # (N, H), (N, T)
+        state = self.cell(torch.cat([self.embed(y_prev), c], dim=1), state)  # (N, H)
+        logits = self.out(torch.cat([state, c], dim=1))  # (N, V)
+        return torch.log_softmax(logits, dim=1), state, alpha
+
+    def forward(
+        self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor
+    ) -> torch.Tensor:
+        """Teacher forcing: log-probs (N, U, V) of the next tokens given tgt_in = [BOS, y...]."""
+        memory, state = self.encode(src, lengths)
+        out = []
+        for t in range(tgt_in.shape[1]):
+            log_probs, state, _ = self.step(tgt_in[:, t], state, memory)
+            out.append(log_probs)
+        return torch.stack(out, dim=1)
+
+
+@torch.no_grad()
+def greedy_decode(
+    model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_len: int
+) -> tuple[list[list[int]], list[np.ndarray]]:
+    """Free-running greedy decoding: feed back the most likely token until EOS or max_len.
+
+    Returns each example's tokens (without EOS) and its attention weights (steps, T) (empty
+    arrays without attention).
+    """
+    memory, state = model.encode(src, lengths)
+    y = torch.full((src.shape[0],), BOS, dtype=torch.long)
+    tokens, alphas, done = [], [], torch.zeros(src.shape[0], dtype=torch.bool)
+    for _ in range(max_len):
+        log_probs, state, alpha = model.step(y, state, memory)
+        y = log_probs.argmax(dim=1)
+        tokens.append(y)
+        alphas.append(alpha)
+        done |= y == EOS
+        if done.all():
+            break
+    tokens_nt = torch.stack(tokens, dim=1).tolist()
+    results, weights = [], []
+    for n, row in enumerate(tokens_nt):
+        steps = row.index(EOS) + 1 if EOS in row else len(row)
+        results.append(row[: steps - 1] if EOS in row else row)
+        weights.append(
+            np.empty((0, 0))
+            if alphas[0] is None
+            else torch.stack([a[n] for a in alphas[:steps]]).numpy()
+        )
+    return results, weights
+
+
+StepFn = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
+
+
+def length_normalised(log_prob: float, length: int, alpha: float) -> float:
+    """The beam's ranking score log p(y) / |y|^alpha, Eq. (ch7-length-norm); |y| counts EOS."""
+    return log_prob / length**alpha
+
+
+def beam_search(
+    step: StepFn,
+    state: object,
+    select: Callable[[object, torch.Tensor], object],
+    beam_width: int,
+    max_len: int,
+    alpha: float = 0.0,
+) -> tuple[list[int], float]:
+    """Beam search for one source, with length normalisation.
+
+    Args:
+        step: (y_prev (B,), state) -> (log-probs (B, V), new state) for B hypotheses at once.
+        state: the initial decoder state of one hypothesis.
+        select: (state, index (B',)) -> the states of the hypotheses at `index`.
+        beam_width: k, the number of hypotheses kept alive after each step.
+        max_len: the longest output, EOS included; hypotheses still alive then are finished.
+        alpha: length-normalisation exponent (0: plain log-probability).
+
+    Returns:
+        the best finished hypothesis (tokens without EOS) and its normalised score.
+
+    Alive hypotheses are ranked by log-probability (they all have the same length); finished
+    ones, whose lengths differ, by log p / |y|^alpha. With k at least V^max_len nothing is
+    ever pruned and the result is the exhaustive search's.
+    """
+    if beam_width < 1 or max_len < 1:
+        raise ValueError(f"beam_width and max_len must be >= 1, received {beam_width}, {max_len}")
+    alive = [([], 0.0)]  # (tokens, log-prob)
+    finished: list[tuple[list[int], float]] = []
+    y_prev = torch.tensor([BOS])
+    for t in range(1, max_len + 1):
+        log_probs, state = step(y_prev, state)  # (B, V)
+        previous = torch.tensor([lp for _, lp in alive], dtype=torch.float64)
+        total = previous[:, None] + log_probs.double()  # (B, V) summed in float64
+        flat = total.flatten()
+        order = torch.argsort(flat, descending=True, stable=True)
+        vocab = log_probs.shape[1]
+        next_alive, parents = [], []
+        for index in order.tolist():
+            parent, token = divmod(index, vocab)
+            tokens = alive[parent][0] + [token]
+            if token == EOS or t == max_len:
+                finished.append((tokens, float(flat[index])))
+            else:
+                next_alive.append((tokens, float(flat[index])))
+                parents.append(parent)
+            if len(next_alive) == beam_width:
+                break
+        if not next_alive:
+            break
+        alive = next_alive
+        state = select(state, torch.tensor(parents))
+        y_prev = torch.tensor([tokens[-1] for tokens, _ in alive])
+    scored = [(length_normalised(lp, len(tokens), alpha), tokens) for tokens, lp in finished]
+    score, tokens = max(scored, key=lambda pair: pair[0])
+    return (tokens[:-1] if tokens[-1] == EOS else tokens), score
+
+
+def exhaustive_search(
+    step: StepFn, state: object, vocab_size: int, max_len: int, alpha: float = 0.0
+) -> tuple[list[int], float]:
+    """The exact best output under the beam's score, by scoring every sequence.
+
+    Every sequence of at most max_len tokens that ends at its first EOS, or reaches max_len,
+    is scored with log p / |y|^alpha. Feasible only for tiny vocabularies: V^max_len calls.
+    """
+    best: tuple[float, list[int]] = (-np.inf, [])
+
+    def extend(tokens: list[int], log_prob: float, state: object) -> None:
+        nonlocal best
+        y_prev = torch.tensor([tokens[-1] if tokens else BOS])
+        log_probs, new_state = step(y_prev, state)
+        for token in range(vocab_size):
+            lp = log_prob + float(log_probs[0, token])
+            seq = tokens + [token]
+            if token == EOS or len(seq) == max_len:
+                score = length_normalised(lp, len(seq), alpha)
+                if score > best[0]:
+                    best = (score, seq)
+            else:
+                extend(seq, lp, new_state)
+
+    extend([], 0.0, state)
+    score, tokens = best
+    return (tokens[:-1] if tokens[-1] == EOS else tokens), score
+
+
+def model_beam_search(
+    model: Seq2Seq,
+    src: torch.Tensor,
+    lengths: torch.Tensor,
+    beam_width: int,
+    max_len: int,
+    alpha: float = 0.0,
+) -> list[list[int]]:
+    """Beam search for every example of a batch, one at a time, with a Seq2Seq model."""
+    results = []
+    with torch.no_grad():
+        for n in range(src.shape[0]):
+            memory, state = model.encode(src[n : n + 1], lengths[n : n + 1])
+            zero = torch.zeros(1, dtype=torch.long)
+
+            def step(y_prev, s, memory=memory, zero=zero):
+                log_probs, s, _ = model.step(y_prev, s, memory.select(zero.expand(len(y_prev))))
+                return log_probs, s
+
+            tokens, _ = beam_search(step, state, lambda s, i: s[i], beam_width, max_len, alpha)
+            results.append(tokens)
+    return results

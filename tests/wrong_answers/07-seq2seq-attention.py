@@ -1,0 +1,102 @@
+"""Known-wrong answers to exercises/07-seq2seq-attention.ipynb; each must lose points.
+
+WRONG_ANSWERS maps a question to (mistake, answer cell) pairs. The answer cell replaces the
+student's stub. Every answer is self-contained, so one submission can carry a wrong answer to
+every question at once and each question is still graded on its own answer.
+"""
+
+WRONG_ANSWERS = {
+    "q1": [
+        (
+            "softmax over the batch axis instead of the source positions",
+            """
+def attend(scores, h, mask):
+    masked = np.where(mask, scores, -np.inf)
+    e = np.exp(masked - masked.max(axis=0, keepdims=True))
+    alpha = e / e.sum(axis=0, keepdims=True)
+    return alpha, np.einsum("nt,nth->nh", alpha, h)
+""",
+        ),
+        (
+            "no padding mask: padded positions get weight",
+            """
+def attend(scores, h, mask):
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    alpha = e / e.sum(axis=1, keepdims=True)
+    return alpha, np.einsum("nt,nth->nh", alpha, h)
+""",
+        ),
+        (
+            "masks after the softmax without renormalising: real weights no longer sum to 1",
+            """
+def attend(scores, h, mask):
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    alpha = e / e.sum(axis=1, keepdims=True) * mask
+    return alpha, np.einsum("nt,nth->nh", alpha, h)
+""",
+        ),
+        (
+            "no max subtraction: overflows for large scores",
+            """
+def attend(scores, h, mask):
+    e = np.exp(scores) * mask
+    alpha = e / e.sum(axis=1, keepdims=True)
+    return alpha, np.einsum("nt,nth->nh", alpha, h)
+""",
+        ),
+    ],
+    "q2": [
+        (
+            "forgets the tanh: a linear score",
+            """
+def additive_scores(s, h, W_s, W_h, v):
+    return ((s @ W_s.T)[:, None, :] + h @ W_h.T) @ v
+""",
+        ),
+        (
+            "drops the query term W_s s: every decoder step scores the same",
+            """
+def additive_scores(s, h, W_s, W_h, v):
+    return np.tanh(h @ W_h.T) @ v
+""",
+        ),
+        (
+            "multiplies h by W_h untransposed (h @ W_h), which fits only when A == H",
+            """
+def additive_scores(s, h, W_s, W_h, v):
+    return np.tanh((s @ W_s.T)[:, None, :] + h @ W_h) @ v
+""",
+        ),
+    ],
+    "q3": [
+        (
+            "ignores the hypotheses' previous scores",
+            """
+def beam_step(scores, log_probs, k):
+    best = np.argsort(-log_probs, axis=None, kind="stable")[:k]
+    parents, tokens = np.unravel_index(best, log_probs.shape)
+    return parents, tokens, scores[parents] + log_probs[parents, tokens]
+""",
+        ),
+        (
+            "keeps the best token of each hypothesis instead of the best k overall",
+            """
+def beam_step(scores, log_probs, k):
+    total = scores[:, None] + log_probs
+    tokens = total.argmax(axis=1)
+    order = np.argsort(-total.max(axis=1), kind="stable")[:k]
+    return order, tokens[order], total[order, tokens[order]]
+""",
+        ),
+        (
+            "sorts ascending: keeps the k worst extensions",
+            """
+def beam_step(scores, log_probs, k):
+    total = scores[:, None] + log_probs
+    best = np.argsort(total, axis=None, kind="stable")[:k]
+    parents, tokens = np.unravel_index(best, total.shape)
+    return parents, tokens, total[parents, tokens]
+""",
+        ),
+    ],
+}
