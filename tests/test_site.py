@@ -38,11 +38,6 @@ def chapter_notebooks() -> list[str]:
     return [name for name in toc_files() if name.startswith("notebooks/")]
 
 
-def coming_pages() -> list[str]:
-    """Chapters without a notebook yet: book/NN-topic.md pages."""
-    return [name for name in toc_files() if re.fullmatch(r"book/\d\d-.*", name)]
-
-
 class Anchors(HTMLParser):
     """The <a href> targets of a page, with the heading text of the section they are in."""
 
@@ -124,19 +119,6 @@ def test_chapter_ends_with_notebook_and_exercise_downloads(site: SiteBuild, name
             f"{name}: no download of the {what} {stem}.ipynb in its Exercises section; "
             f"found {sorted(downloads)}"
         )
-
-
-@pytest.mark.parametrize("name", coming_pages())
-def test_coming_chapter_is_marked_and_ends_with_exercise_note(site: SiteBuild, name: str) -> None:
-    page = site.html / f"{name}.html"
-    html = page.read_text(encoding="utf-8")
-    assert re.search(r'<p class="admonition-title">\s*Coming\s*</p>', html), name
-    text = page_text(page)
-    last_section = text[text.rfind("Notebook and exercises") :]
-    stem = Path(name).name
-    assert f"notebooks/{stem}.ipynb" in last_section, name
-    assert f"exercises/{stem}.ipynb" in last_section, name
-    assert "the exercises come with the chapter" in last_section, name
 
 
 def test_chapters_are_parts_in_lecture_order() -> None:
