@@ -320,7 +320,7 @@ def test_teacher_forcing_inputs_rejects_bad_targets():
         teacher_forcing_inputs(np.zeros((N + 1, T), dtype=np.int64), start)
     with pytest.raises(ValueError, match=r"^y: expected integer class indices"):
         teacher_forcing_inputs(np.zeros((N, T)), start)
-    with pytest.raises(ValueError, match=rf"^y: expected values in \[0, {K}\)"):
+    with pytest.raises(ValueError, match=rf"^y: expected class indices in \[0, {K}\)"):
         teacher_forcing_inputs(np.full((N, T), K), start)
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from unrolled import validation
-from unrolled.validation import check_shape
+from unrolled.validation import check_class_indices, check_shape
 
 
 def test_binds_named_dims_and_shares_them_through_dims():
@@ -82,3 +82,20 @@ def test_accepts_torch_tensors():
 def test_module_docstring_example_is_true():
     result = doctest.testmod(validation)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_class_indices_accept_integers_in_range():
+    check_class_indices("y", np.array([[0, 2], [1, 0]]), 3)
+
+
+@pytest.mark.parametrize(
+    ("y", "message"),
+    [
+        (np.array([0.0, 1.0]), "y: expected integer class indices, received dtype float64"),
+        (np.array([0, 3]), r"y: expected class indices in \[0, 3\), received values in \[0, 3\]"),
+        (np.array([-1, 2]), r"received values in \[-1, 2\]"),
+    ],
+)
+def test_class_indices_name_what_is_wrong(y, message):
+    with pytest.raises(ValueError, match=message):
+        check_class_indices("y", y, 3)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from unrolled.rnn import output_forward, rnn_forward, softmax
-from unrolled.validation import check_shape
+from unrolled.validation import check_class_indices, check_shape
 
 Feedback = Literal["o", "y_hat", "argmax"]
 FEEDBACK: tuple[Feedback, ...] = ("o", "y_hat", "argmax")
@@ -158,12 +158,7 @@ def teacher_forcing_inputs(y: np.ndarray, start: np.ndarray) -> np.ndarray:
     """
     dims = check_shape("start", start, ("N", "K"))
     check_shape("y", y, ("N", "T"), dims)
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y: expected integer class indices, received dtype {y.dtype}")
-    if y.size and (y.min() < 0 or y.max() >= dims["K"]):
-        raise ValueError(
-            f"y: expected values in [0, {dims['K']}), received values in [{y.min()}, {y.max()}]"
-        )
+    check_class_indices("y", y, dims["K"])
     previous = np.eye(dims["K"], dtype=start.dtype)[y[:, :-1]]  # (N, T - 1, K)
     return np.concatenate([start[:, None], previous], axis=1)  # (N, T, K)
 

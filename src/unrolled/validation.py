@@ -127,3 +127,19 @@ def check_shape(
             )
     dims.update(bound)
     return dims
+
+
+def check_class_indices(name: str, y: Any, n_classes: int) -> None:
+    """Check that `y` holds integer class indices in [0, n_classes), e.g. targets for a softmax.
+
+    Raises:
+        ValueError: `y` is not an integer array, or a value lies outside [0, n_classes).
+    """
+    dtype = getattr(y, "dtype", None)
+    if dtype is None or not np.issubdtype(dtype, np.integer):
+        raise ValueError(f"{name}: expected integer class indices, received dtype {dtype}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"{name}: expected class indices in [0, {n_classes}), "
+            f"received values in [{y.min()}, {y.max()}]"
+        )
