@@ -41,8 +41,9 @@ assignments: $(STAMP)  ## exercises/ from the solutions/ masters; autograder zip
 grade: $(STAMP)  ## Grade every notebook in SUBMISSIONS=dir offline; writes grades.csv.
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --output grades.csv
 
-experiments: $(STAMP)  ## Full experiment sweeps (minutes); rewrites notebooks/results/*.json.
+experiments: $(STAMP)  ## Full experiments (~35 min on one core); rewrite notebooks/results/.
 	$(BIN)/python -m unrolled.experiments.adding
+	$(BIN)/python -m unrolled.experiments.g2p
 
 clean:
 	rm -rf _build .pytest_cache

@@ -13,6 +13,7 @@ from unrolled.seq2seq import (
     greedy_decode,
     length_normalised,
     model_beam_search,
+    teacher_forcing_input,
 )
 
 SRC = torch.tensor([[3, 4, 5, 6], [5, 3, 0, 0]])
@@ -113,3 +114,41 @@ def test_bad_arguments_raise_value_errors():
         toy(0).encode(SRC[0], LENGTHS)
     with pytest.raises(ValueError, match="beam_width"):
         beam_search(lambda y, s: (None, s), None, lambda s, i: s, 0, 3)
+
+
+@pytest.mark.parametrize("beam_width", [2, 3])
+def test_batched_model_beam_search_equals_beam_search_per_example(beam_width):
+    """Stacking the hypotheses of many sources into one decoder call changes nothing."""
+    gen = torch.Generator().manual_seed(0)
+    lengths = torch.randint(1, 7, (12,), generator=gen)
+    src = torch.randint(3, 7, (12, 6), generator=gen)
+    src[torch.arange(6)[None, :] >= lengths[:, None]] = 0
+    for seed, alpha in ((0, 0.0), (1, 1.0)):
+        model = toy(seed, "additive", vocab=6, scale=1.0)
+        batched = model_beam_search(model, src, lengths, beam_width, max_len=6, alpha=alpha)
+        with torch.no_grad():
+            for n in range(len(src)):
+                memory, state = model.encode(src[n : n + 1], lengths[n : n + 1])
+                step = step_fn(model, memory)
+                alone, _ = beam_search(step, state, lambda s, i: s[i], beam_width, 6, alpha)
+                assert batched[n] == alone
+
+
+def test_bidirectional_encoder_reads_the_whole_source():
+    torch.manual_seed(0)
+    model = Seq2Seq(7, 5, embed_size=4, hidden_size=8, attention="dot", bidirectional=True)
+    h, h_last = model.encoder(SRC, LENGTHS)
+    assert h.shape == (2, 4, 8) and h_last.shape == (2, 8)
+    torch.testing.assert_close(h_last[:, :4], h[[0, 1], [3, 1], :4])  # forward: after the last
+    torch.testing.assert_close(h_last[:, 4:], h[:, 0, 4:])  # backward: after the first token
+    assert torch.all(h[1, 2:] == 0)  # padding
+    changed = SRC.clone()
+    changed[0, 3] = 3  # the last letter reaches the first state through the backward GRU
+    assert not torch.allclose(model.encoder(changed, LENGTHS)[0][0, 0], h[0, 0])
+    with pytest.raises(ValueError, match="even"):
+        Seq2Seq(7, 5, hidden_size=7, bidirectional=True)
+
+
+def test_teacher_forcing_input_shifts_right():
+    tgt = torch.tensor([[4, 5, EOS], [6, EOS, 0]])
+    assert teacher_forcing_input(tgt).tolist() == [[BOS, 4, 5], [BOS, 6, EOS]]

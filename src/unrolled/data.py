@@ -11,6 +11,7 @@ Real data                                      Synthetic tasks
 - load_sunspots: yearly sunspot numbers        - copy_task: reproduce a sequence after a delay
 - load_language_words: words of 6 languages
 - load_cmudict: English words and phonemes     Helpers: CharVocab, one_hot
+- load_cmudict_pronunciations: all of them
 """
 
 from __future__ import annotations
@@ -215,25 +216,47 @@ def load_cmudict(limit: int | None = None, stress: bool = True) -> list[tuple[st
     Returns:
         list of (word, phonemes), e.g. ("cat", ["K", "AE1", "T"]).
     """
-    entries = _cmudict_entries()
+    entries = [(word, prons[0]) for word, prons in _cmudict_entries()]
     if limit is not None:
         limit = _check_positive_int("limit", limit)
         if limit < len(entries):
             picks = np.linspace(0, len(entries) - 1, limit).round().astype(np.int64)
             entries = [entries[i] for i in picks]
-    if not stress:
-        return [(w, [p.rstrip("012") for p in ps]) for w, ps in entries]
-    return [(w, list(ps)) for w, ps in entries]
+    return [(word, _phonemes(pron, stress)) for word, pron in entries]
+
+
+def load_cmudict_pronunciations(stress: bool = True) -> dict[str, list[list[str]]]:
+    """Every listed pronunciation of every a-z word of the CMU Pronouncing Dictionary.
+
+    The dictionary lists more than one pronunciation for ~6% of its words ("read": R EH D and
+    R IY D); the first is the one load_cmudict returns. Pronunciations that differ only in
+    stress are merged when `stress` is False.
+
+    Returns:
+        {word: [phonemes, ...]} in alphabetical order of the words, first pronunciation first,
+        e.g. "tomato" -> [["T", "AH", "M", "EY", "T", "OW"], ["T", "AH", "M", "AA", "T", "OW"]].
+    """
+    result = {}
+    for word, prons in _cmudict_entries():
+        unique = dict.fromkeys(tuple(_phonemes(pron, stress)) for pron in prons)
+        result[word] = [list(pron) for pron in unique]
+    return result
+
+
+def _phonemes(pron: tuple[str, ...], stress: bool) -> list[str]:
+    """A fresh list of the phonemes, without stress digits unless `stress`."""
+    return list(pron) if stress else [p.rstrip("012") for p in pron]
 
 
 @functools.cache
-def _cmudict_entries() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The a-z words of cmudict with their first pronunciation, sorted (parsed once: ~1 s)."""
-    first: dict[str, tuple[str, ...]] = {}
+def _cmudict_entries() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """The a-z words of cmudict with all their pronunciations in listed order, sorted by word
+    (parsed once: ~1 s)."""
+    prons: dict[str, list[tuple[str, ...]]] = {}
     for word, phonemes in cmudict.entries():
         if word.isascii() and word.isalpha():
-            first.setdefault(word, tuple(phonemes))
-    return tuple(sorted(first.items()))
+            prons.setdefault(word, []).append(tuple(phonemes))
+    return tuple((word, tuple(prons[word])) for word in sorted(prons))
 
 
 # --- Synthetic memory tasks ----------------------------------------------------------------

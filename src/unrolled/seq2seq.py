@@ -30,12 +30,25 @@ ATTENTION = ("none", "dot", "general", "additive")
 
 
 class Encoder(nn.Module):
-    """Embedding + one-layer GRU; returns all states (N, T, H) and the last real state (N, H)."""
+    """Embedding + one-layer GRU; returns all states (N, T, H) and the last real state (N, H).
 
-    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int) -> None:
+    With `bidirectional`, a forward and a backward GRU of H/2 units each read the source, so
+    that h_i = [h_i(forward); h_i(backward)] (Schuster & Paliwal's bidirectional RNN, chapter 3)
+    knows the whole source and still has H units; the summary state is
+    [forward state after the last token; backward state after the first].
+    """
+
+    def __init__(
+        self, vocab_size: int, embed_size: int, hidden_size: int, bidirectional: bool = False
+    ) -> None:
         super().__init__()
+        if bidirectional and hidden_size % 2:
+            raise ValueError(
+                f"hidden_size must be even when bidirectional, received {hidden_size}"
+            )
         self.embed = nn.Embedding(vocab_size, embed_size, padding_idx=PAD)
-        self.rnn = nn.GRU(embed_size, hidden_size, batch_first=True)
+        size = hidden_size // 2 if bidirectional else hidden_size
+        self.rnn = nn.GRU(embed_size, size, batch_first=True, bidirectional=bidirectional)
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """src: (N, T) token indices, lengths: (N,) real lengths -> (h (N, T, H), h_last (N, H)).
@@ -47,9 +60,9 @@ class Encoder(nn.Module):
         packed = nn.utils.rnn.pack_padded_sequence(
             self.embed(src), lengths.cpu(), batch_first=True, enforce_sorted=False
         )
-        out, h_last = self.rnn(packed)
+        out, h_last = self.rnn(packed)  # h_last: (directions, N, H / directions)
         h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
-        return h, h_last[0]  # (N, T, H), (N, H)
+        return h, torch.cat(list(h_last), dim=1)  # (N, T, H), (N, H)
 
 
 class Attention(nn.Module):
@@ -68,31 +81,42 @@ class Attention(nn.Module):
             self.W_h = nn.Linear(hidden_size, attention_size, bias=False)
             self.v = nn.Linear(attention_size, 1, bias=False)
 
+    def keys(self, h: torch.Tensor) -> torch.Tensor:
+        """What the scores compare the query with, computed once per source, not once per step.
+
+        The additive score's W_h h_i (N, T, A) does not depend on the decoder state, so it is
+        precomputed (as Bahdanau et al. do); the dot and general scores use h (N, T, H) itself.
+        """
+        return self.W_h(h) if self.score == "additive" else h
+
     def forward(
-        self, s: torch.Tensor, h: torch.Tensor, mask: torch.Tensor
+        self, s: torch.Tensor, h: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """s: (N, H) query, h: (N, T, H), mask: (N, T) True at real positions -> (c, alpha)."""
+        """s: (N, H) query, h: (N, T, H), keys = self.keys(h), mask: (N, T) True at real
+        positions -> (c (N, H), alpha (N, T))."""
         if self.score == "dot":
-            e = torch.einsum("nh,nth->nt", s, h)
+            e = torch.einsum("nh,nth->nt", s, keys)
         elif self.score == "general":
-            e = torch.einsum("nh,nth->nt", self.W_a(s), h)  # W_a(s) = s W_a^T
+            e = torch.einsum("nh,nth->nt", self.W_a(s), keys)  # W_a(s) = s W_a^T
         else:
-            e = self.v(torch.tanh(self.W_s(s)[:, None, :] + self.W_h(h))).squeeze(-1)
+            e = self.v(torch.tanh(self.W_s(s)[:, None, :] + keys)).squeeze(-1)
         alpha = torch.softmax(e.masked_fill(~mask, float("-inf")), dim=1)  # (N, T)
         return torch.einsum("nt,nth->nh", alpha, h), alpha
 
 
 @dataclass
 class Memory:
-    """What the decoder reads from the encoder: states h (N, T, H), mask (N, T), h_last (N, H)."""
+    """What the decoder reads from the encoder: states h (N, T, H), the attention's keys
+    (Attention.keys), mask (N, T), h_last (N, H)."""
 
     h: torch.Tensor
+    keys: torch.Tensor
     mask: torch.Tensor
     h_last: torch.Tensor
 
     def select(self, index: torch.Tensor) -> Memory:
         """The memory of the examples at `index` (used to repeat one source for a beam)."""
-        return Memory(self.h[index], self.mask[index], self.h_last[index])
+        return Memory(self.h[index], self.keys[index], self.mask[index], self.h_last[index])
 
 
 class Seq2Seq(nn.Module):
@@ -105,11 +129,12 @@ class Seq2Seq(nn.Module):
         embed_size: int = 32,
         hidden_size: int = 64,
         attention: str = "dot",
+        bidirectional: bool = False,
     ) -> None:
         super().__init__()
         if attention not in ATTENTION:
             raise ValueError(f"attention: expected one of {ATTENTION}, received {attention!r}")
-        self.encoder = Encoder(src_vocab, embed_size, hidden_size)
+        self.encoder = Encoder(src_vocab, embed_size, hidden_size, bidirectional)
         self.embed = nn.Embedding(tgt_vocab, embed_size, padding_idx=PAD)
         self.attention = None if attention == "none" else Attention(attention, hidden_size)
         self.cell = nn.GRUCell(embed_size + hidden_size, hidden_size)
@@ -119,7 +144,8 @@ class Seq2Seq(nn.Module):
         """Encode a padded batch: the memory and the decoder's initial state s_0 = h_last."""
         h, h_last = self.encoder(src, lengths)
         mask = torch.arange(src.shape[1])[None, :] < lengths[:, None]  # (N, T)
-        return Memory(h, mask, h_last), h_last
+        keys = h if self.attention is None else self.attention.keys(h)
+        return Memory(h, keys, mask, h_last), h_last
 
     def step(
         self, y_prev: torch.Tensor, state: torch.Tensor, memory: Memory
@@ -132,7 +158,7 @@ class Seq2Seq(nn.Module):
         if self.attention is None:
             c, alpha = memory.h_last, None
         else:
-            c, alpha = self.attention(state, memory.h, memory.mask)  # (N, H), (N, T)
+            c, alpha = self.attention(state, memory.h, memory.keys, memory.mask)  # (N, H), (N, T)
         state = self.cell(torch.cat([self.embed(y_prev), c], dim=1), state)  # (N, H)
         logits = self.out(torch.cat([state, c], dim=1))  # (N, V)
         return torch.log_softmax(logits, dim=1), state, alpha
@@ -147,6 +173,12 @@ class Seq2Seq(nn.Module):
             log_probs, state, _ = self.step(tgt_in[:, t], state, memory)
             out.append(log_probs)
         return torch.stack(out, dim=1)
+
+
+def teacher_forcing_input(tgt: torch.Tensor) -> torch.Tensor:
+    """[BOS, y_1, ..., y_{U-1}]: the decoder's inputs under teacher forcing, (N, U) from (N, U)."""
+    check_shape("tgt", tgt, ("N", "U"))
+    return torch.cat([torch.full((tgt.shape[0], 1), BOS, dtype=tgt.dtype), tgt[:, :-1]], dim=1)
 
 
 @torch.no_grad()
@@ -190,6 +222,65 @@ def length_normalised(log_prob: float, length: int, alpha: float) -> float:
     return log_prob / length**alpha
 
 
+Hypothesis = tuple[list[int], float]  # (tokens so far, log-probability)
+
+
+def _prune(
+    alive: list[Hypothesis],
+    log_probs: np.ndarray,
+    t: int,
+    beam_width: int,
+    max_len: int,
+    finished: list[Hypothesis],
+) -> tuple[list[Hypothesis], list[int]]:
+    """One step of beam search: extend every alive hypothesis by every token, keep the best k.
+
+    Args:
+        alive: the B hypotheses alive before step t, all of length t - 1.
+        log_probs: (B, V) next-token log-probabilities of each, float64 (NumPy: this runs once
+            per source and step, where NumPy's per-call overhead is far below PyTorch's).
+        t: the step, 1 for the first token.
+        beam_width: k.
+        max_len: the longest output, EOS included.
+        finished: hypotheses that end here (EOS, or step max_len) are appended to it, in rank
+            order, as long as they rank above the k-th new alive hypothesis.
+
+    Returns:
+        the new alive hypotheses, best first, and the index of the parent of each.
+
+    The B V candidates are ranked by total log-probability (ties keep the order parent, then
+    token).
+    """
+    previous = np.array([lp for _, lp in alive])  # (B,)
+    flat = (previous[:, None] + log_probs).ravel()  # (B V,)
+    order = np.argsort(-flat, kind="stable")  # best first
+    vocab = log_probs.shape[1]
+    next_alive, parents = [], []
+    for index in order.tolist():
+        parent, token = divmod(index, vocab)
+        hypothesis = (alive[parent][0] + [token], float(flat[index]))
+        if token == EOS or t == max_len:
+            finished.append(hypothesis)
+        else:
+            next_alive.append(hypothesis)
+            parents.append(parent)
+            if len(next_alive) == beam_width:
+                break
+    return next_alive, parents
+
+
+def _best(finished: list[Hypothesis], alpha: float) -> tuple[list[int], float]:
+    """The finished hypothesis with the highest score (ch7-length-norm), without its EOS."""
+    scored = [(length_normalised(lp, len(tokens), alpha), tokens) for tokens, lp in finished]
+    score, tokens = max(scored, key=lambda pair: pair[0])  # the first of equal scores
+    return (tokens[:-1] if tokens[-1] == EOS else tokens), score
+
+
+def _check_beam(beam_width: int, max_len: int) -> None:
+    if beam_width < 1 or max_len < 1:
+        raise ValueError(f"beam_width and max_len must be >= 1, received {beam_width}, {max_len}")
+
+
 def beam_search(
     step: StepFn,
     state: object,
@@ -215,37 +306,20 @@ def beam_search(
     ones, whose lengths differ, by log p / |y|^alpha. With k at least V^max_len nothing is
     ever pruned and the result is the exhaustive search's.
     """
-    if beam_width < 1 or max_len < 1:
-        raise ValueError(f"beam_width and max_len must be >= 1, received {beam_width}, {max_len}")
-    alive = [([], 0.0)]  # (tokens, log-prob)
-    finished: list[tuple[list[int], float]] = []
+    _check_beam(beam_width, max_len)
+    alive: list[Hypothesis] = [([], 0.0)]
+    finished: list[Hypothesis] = []
     y_prev = torch.tensor([BOS])
     for t in range(1, max_len + 1):
         log_probs, state = step(y_prev, state)  # (B, V)
-        previous = torch.tensor([lp for _, lp in alive], dtype=torch.float64)
-        total = previous[:, None] + log_probs.double()  # (B, V) summed in float64
-        flat = total.flatten()
-        order = torch.argsort(flat, descending=True, stable=True)
-        vocab = log_probs.shape[1]
-        next_alive, parents = [], []
-        for index in order.tolist():
-            parent, token = divmod(index, vocab)
-            tokens = alive[parent][0] + [token]
-            if token == EOS or t == max_len:
-                finished.append((tokens, float(flat[index])))
-            else:
-                next_alive.append((tokens, float(flat[index])))
-                parents.append(parent)
-            if len(next_alive) == beam_width:
-                break
-        if not next_alive:
+        alive, parents = _prune(
+            alive, log_probs.double().numpy(), t, beam_width, max_len, finished
+        )
+        if not alive:
             break
-        alive = next_alive
         state = select(state, torch.tensor(parents))
         y_prev = torch.tensor([tokens[-1] for tokens, _ in alive])
-    scored = [(length_normalised(lp, len(tokens), alpha), tokens) for tokens, lp in finished]
-    score, tokens = max(scored, key=lambda pair: pair[0])
-    return (tokens[:-1] if tokens[-1] == EOS else tokens), score
+    return _best(finished, alpha)
 
 
 def exhaustive_search(
@@ -277,6 +351,7 @@ def exhaustive_search(
     return (tokens[:-1] if tokens[-1] == EOS else tokens), score
 
 
+@torch.no_grad()
 def model_beam_search(
     model: Seq2Seq,
     src: torch.Tensor,
@@ -285,17 +360,39 @@ def model_beam_search(
     max_len: int,
     alpha: float = 0.0,
 ) -> list[list[int]]:
-    """Beam search for every example of a batch, one at a time, with a Seq2Seq model."""
-    results = []
-    with torch.no_grad():
-        for n in range(src.shape[0]):
-            memory, state = model.encode(src[n : n + 1], lengths[n : n + 1])
-            zero = torch.zeros(1, dtype=torch.long)
+    """Beam search with a Seq2Seq model for every example of a batch at once.
 
-            def step(y_prev, s, memory=memory, zero=zero):
-                log_probs, s, _ = model.step(y_prev, s, memory.select(zero.expand(len(y_prev))))
-                return log_probs, s
-
-            tokens, _ = beam_search(step, state, lambda s, i: s[i], beam_width, max_len, alpha)
-            results.append(tokens)
-    return results
+    Each example runs the search of beam_search (the same _prune step), but one decoder call
+    per step serves the alive hypotheses of all examples, stacked in rows: row r belongs to
+    example owner[r]. An example leaves the batch when it has no alive hypothesis left.
+    """
+    check_shape("src", src, ("N", "T"))
+    _check_beam(beam_width, max_len)
+    memory, state = model.encode(src, lengths)
+    n_examples = src.shape[0]
+    alive: list[list[Hypothesis]] = [[([], 0.0)] for _ in range(n_examples)]
+    finished: list[list[Hypothesis]] = [[] for _ in range(n_examples)]
+    owner = torch.arange(n_examples)  # (R,) the example of each row
+    y_prev = torch.full((n_examples,), BOS, dtype=torch.long)
+    for t in range(1, max_len + 1):
+        log_probs, state, _ = model.step(y_prev, state, memory.select(owner))  # (R, V)
+        log_probs_64 = log_probs.double().numpy()
+        rows, tokens, first_row = [], [], 0
+        for n in owner.unique_consecutive().tolist():
+            count = len(alive[n])
+            alive[n], parents = _prune(
+                alive[n],
+                log_probs_64[first_row : first_row + count],
+                t,
+                beam_width,
+                max_len,
+                finished[n],
+            )
+            rows += [first_row + parent for parent in parents]
+            tokens += [hypothesis[0][-1] for hypothesis in alive[n]]
+            first_row += count
+        if not rows:
+            break
+        rows_t = torch.tensor(rows)
+        owner, state, y_prev = owner[rows_t], state[rows_t], torch.tensor(tokens)
+    return [_best(hypotheses, alpha)[0] for hypotheses in finished]

@@ -22,11 +22,9 @@ reproduces the file byte for byte (tests/test_experiments.py re-runs one configu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,8 @@ import numpy as np
 import torch
 
 from unrolled.data import adding_problem, copy_task, copy_task_baseline
+from unrolled.experiments import common
+from unrolled.experiments.common import dumps, one_thread, torch_version
 from unrolled.vanishing import identity_init
 
 TASKS = ("adding", "copy")
@@ -58,23 +58,6 @@ SETTINGS: dict[str, Any] = {
 DECIMALS = 5
 DEFAULT_OUTPUT = Path("notebooks") / "results" / "adding.json"
 TEST_SEED = 2**31 - 1  # the test set's seed; training batches use seeds below 10**9
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """One PyTorch thread (repeatable results) and subnormal floats flushed to zero, then restore.
-
-    Flushing matters for speed: a gradient that vanishes through 200 steps reaches float32's
-    subnormal range (below 1.2e-38), where CPU arithmetic is many times slower.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-        torch.set_num_threads(threads)
 
 
 def task_sizes(task: str) -> tuple[int, int]:
@@ -184,7 +167,7 @@ def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
     if isinstance(T, bool) or not isinstance(T, int) or T < 2:
         raise ValueError(f"T must be an int >= 2, received {T!r}")
     updates = SETTINGS["updates"][task]
-    with _one_thread():
+    with one_thread():
         torch.manual_seed(seed)
         net = Model(task, model)
         optimizer = torch.optim.Adam(net.parameters(), lr=SETTINGS["lr"])
@@ -258,20 +241,15 @@ def run_sweep(log: bool = True) -> dict[str, Any]:
     return {
         "description": "Test loss of recurrent networks on the adding problem (MSE) and the copy "
         "task (cross-entropy, nats per step), written by python -m unrolled.experiments.adding",
-        "torch": torch.__version__.split("+")[0],
+        "torch": torch_version(),
         "settings": settings,
         "results": results,
     }
 
 
-def dumps(results: dict[str, Any]) -> str:
-    """The results as the text of the results file (sorted keys, fixed layout)."""
-    return json.dumps(results, indent=1, sort_keys=True) + "\n"
-
-
 def load_results(path: str | Path = DEFAULT_OUTPUT) -> dict[str, Any]:
     """Read a results file written by the sweep."""
-    return json.loads(Path(path).read_text())
+    return common.load_results(path)
 
 
 def find_entry(results: dict[str, Any], task: str, T: int, model: str, seed: int = 0) -> dict:
