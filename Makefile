@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUBMISSIONS ?= submissions
 LINTED := src tests tools notebooks solutions
 
-.PHONY: venv book test lint lab assignments grade export experiments clean
+.PHONY: venv book test lint lab assignments grade export experiments bench clean
 
 venv: $(STAMP)
 
@@ -44,6 +44,9 @@ grade: $(STAMP)  ## Grade every notebook in SUBMISSIONS=dir offline; writes grad
 experiments: $(STAMP)  ## Full experiments (~35 min on one core); rewrite notebooks/results/.
 	$(BIN)/python -m unrolled.experiments.adding
 	$(BIN)/python -m unrolled.experiments.g2p
+
+bench: $(STAMP)  ## Benchmarks and the time to run the book (minutes); rewrite notebooks/results/bench.json, book-cost.json.
+	$(BIN)/python -m unrolled.benchmarks
 
 clean:
 	rm -rf _build .pytest_cache

@@ -35,7 +35,8 @@ def toc_files() -> list[str]:
 
 
 def chapter_notebooks() -> list[str]:
-    return [name for name in toc_files() if name.startswith("notebooks/")]
+    """The numbered chapter notebooks of the table of contents (not the appendix)."""
+    return [n for n in toc_files() if n.startswith("notebooks/") and Path(n).name[:2].isdigit()]
 
 
 class Anchors(HTMLParser):

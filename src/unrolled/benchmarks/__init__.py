@@ -1,0 +1,18 @@
+"""How fast is from scratch? Benchmarks of the book's NumPy layers, and the cost of the book.
+
+    make bench                               # = python -m unrolled.benchmarks
+    python -m unrolled.benchmarks --quick    # a smoke run in seconds
+
+One idea per module:
+
+- implementations.py: the layers compared (NumPy, torch.nn, a per-step autograd loop);
+- timing.py: the harness (warm-up, interleaved repetitions, median, min, max);
+- flops.py: the FLOPs of a layer and the rate of a matrix product;
+- kernels.py: part 1, every layer in float32 and float64, and the matrix-multiply peak;
+- scaling.py: part 2, full against truncated BPTT as the sequence grows;
+- book.py: part 3, the time to execute every notebook;
+- machine.py: thread pinning and the description of the machine;
+- targets.py: the targets and whether a run reached them;
+- report.py: the results as text tables;
+- cli.py: the script, which writes notebooks/results/bench.json and book-cost.json.
+"""

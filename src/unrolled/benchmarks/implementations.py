@@ -1,0 +1,260 @@
+"""The implementations compared: a forward and backward pass of a recurrent layer, three ways.
+
+For each cell ("rnn", "lstm", "gru") and one `Problem` (inputs, initial states, weights in
+PyTorch's layout and an upstream gradient dL/dh(t) for every step), `prepare` returns a
+`Runner` whose `run()` computes the hidden states and the gradients of
+L = sum over n, t of dhs[n, t] . hs[n, t] with respect to the inputs, the initial states and
+every weight:
+
+- "numpy": the book's from-scratch code, unrolled.rnn (chapters 2 and 4), unrolled.lstm and
+  unrolled.gru (chapter 6): a hand-written backward pass;
+- "module": torch.nn.RNN, torch.nn.LSTM or torch.nn.GRU (batch_first=True) and autograd;
+- "loop": "from scratch in PyTorch" the way Dive into Deep Learning writes it: a Python loop
+  over the time steps computing the cell equations with one weight matrix and bias per gate
+  (2 G small matrix products per step for G gates), and autograd for the backward pass.
+
+Only `run()` is timed. `collect(result)` turns its result into named NumPy arrays, the same
+names for every implementation, so the tests can compare all of them with PyTorch:
+"hs" (N, T, H), "dx" (N, T, D), "dh0" (N, H), "dc0" (N, H, LSTM only), "dU" (G H, D),
+"dW" (G H, H), "db_ih" and "db_hh" (G H,). Where an implementation keeps one bias per gate
+(b = b_ih + b_hh), its gradient is reported for both, as dL/db_ih = dL/db_hh = dL/db.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from unrolled.gru import gru_backward, gru_forward
+from unrolled.lstm import lstm_backward, lstm_forward
+from unrolled.rnn import rnn_backward, rnn_forward
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # G: blocks of H rows stacked in U, W and the biases
+CELLS = tuple(GATES)
+IMPLEMENTATIONS = ("numpy", "module", "loop")
+LABELS = {"numpy": "NumPy (unrolled)", "module": "torch.nn", "loop": "autograd loop"}
+MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+Grads = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One benchmark input: data, weights (PyTorch's layout) and the upstream gradient.
+
+    Shapes: x (N, T, D); h0 and c0 (N, H) (c0 is used by the LSTM only); U (G H, D);
+    W (G H, H); b_ih and b_hh (G H,); dhs (N, T, H). Every array has the same dtype.
+    """
+
+    cell: str
+    x: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray
+    U: np.ndarray
+    W: np.ndarray
+    b_ih: np.ndarray
+    b_hh: np.ndarray
+    dhs: np.ndarray
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.x.dtype
+
+
+@dataclass(frozen=True)
+class Runner:
+    """`run()`: forward and backward pass (the part that is timed); `collect(run())`: the
+    result as named NumPy arrays (see the module docstring)."""
+
+    run: Callable[[], Any]
+    collect: Callable[[Any], Grads]
+
+
+def make_problem(
+    cell: str, N: int, T: int, D: int, H: int, dtype: str | np.dtype = "float64", seed: int = 0
+) -> Problem:
+    """A random Problem: weights uniform in [-1/sqrt(H), 1/sqrt(H)] (PyTorch's default), data,
+    initial states and upstream gradients standard normal, drawn with default_rng(seed)."""
+    if cell not in GATES:
+        raise ValueError(f"cell must be one of {CELLS}, received {cell!r}")
+    rng = np.random.default_rng(seed)
+    G, bound = GATES[cell], 1.0 / np.sqrt(H)
+    shapes = {"x": (N, T, D), "h0": (N, H), "c0": (N, H), "dhs": (N, T, H)}
+    weights = {"U": (G * H, D), "W": (G * H, H), "b_ih": (G * H,), "b_hh": (G * H,)}
+    arrays = {name: rng.standard_normal(shape) for name, shape in shapes.items()}
+    arrays |= {name: rng.uniform(-bound, bound, shape) for name, shape in weights.items()}
+    return Problem(cell, **{name: a.astype(dtype) for name, a in arrays.items()})
+
+
+def prepare(implementation: str, problem: Problem) -> Runner:
+    """The Runner of one implementation ("numpy", "module" or "loop") on one problem."""
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(
+            f"implementation must be one of {IMPLEMENTATIONS}, received {implementation!r}"
+        )
+    return {"numpy": _numpy, "module": _module, "loop": _loop}[implementation](problem)
+
+
+# --- NumPy: the book's code ---------------------------------------------------------------
+
+
+def _numpy(p: Problem) -> Runner:
+    if p.cell == "rnn":
+        b = p.b_ih + p.b_hh  # (H,)  the RNN's one bias
+
+        def run() -> tuple:
+            hs, cache = rnn_forward(p.x, p.h0, p.U, p.W, b)
+            return hs, rnn_backward(p.dhs, cache)
+
+        def collect(result: tuple) -> Grads:
+            hs, (dx, dh0, dU, dW, db) = result
+            return {"hs": hs, "dx": dx, "dh0": dh0, "dU": dU, "dW": dW, "db_ih": db, "db_hh": db}
+
+    elif p.cell == "lstm":
+        b = p.b_ih + p.b_hh  # (4H,)
+
+        def run() -> tuple:
+            hs, _, cache = lstm_forward(p.x, p.h0, p.c0, p.U, p.W, b)
+            return hs, lstm_backward(p.dhs, cache)
+
+        def collect(result: tuple) -> Grads:
+            hs, (dx, dh0, dc0, dU, dW, db) = result
+            return {"hs": hs, "dx": dx, "dh0": dh0, "dc0": dc0} | {
+                "dU": dU,
+                "dW": dW,
+                "db_ih": db,
+                "db_hh": db,
+            }
+
+    else:
+
+        def run() -> tuple:
+            hs, _, cache = gru_forward(p.x, p.h0, p.U, p.W, p.b_ih, p.b_hh)
+            return hs, gru_backward(p.dhs, cache)
+
+        def collect(result: tuple) -> Grads:
+            hs, (dx, dh0, dU, dW, db_ih, db_hh) = result
+            return {"hs": hs, "dx": dx, "dh0": dh0, "dU": dU, "dW": dW} | {
+                "db_ih": db_ih,
+                "db_hh": db_hh,
+            }
+
+    return Runner(run, collect)
+
+
+# --- PyTorch ------------------------------------------------------------------------------
+
+
+def _leaf(array: np.ndarray) -> torch.Tensor:
+    """A tensor sharing array's memory that autograd differentiates."""
+    return torch.from_numpy(array).requires_grad_()
+
+
+def _states(p: Problem) -> list[torch.Tensor]:
+    """The leaves x, h0 (and c0 for the LSTM), in the order of the gradient names."""
+    return [_leaf(p.x), _leaf(p.h0)] + ([_leaf(p.c0)] if p.cell == "lstm" else [])
+
+
+def _state_names(cell: str) -> list[str]:
+    return ["dx", "dh0"] + (["dc0"] if cell == "lstm" else [])
+
+
+def _module(p: Problem) -> Runner:
+    N, T, D = p.x.shape
+    H = p.h0.shape[1]
+    dtype = torch.from_numpy(p.x).dtype
+    module = MODULES[p.cell](D, H, batch_first=True, dtype=dtype)
+    with torch.no_grad():
+        for name, value in zip(("ih", "hh"), (p.U, p.W), strict=True):
+            getattr(module, f"weight_{name}_l0").copy_(torch.from_numpy(value))
+        module.bias_ih_l0.copy_(torch.from_numpy(p.b_ih))
+        module.bias_hh_l0.copy_(torch.from_numpy(p.b_hh))
+    states = _states(p)
+    weights = [module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0]
+    dhs = torch.from_numpy(p.dhs)
+    initial = tuple(s[None] for s in states[1:])  # (1, N, H): one layer
+    if p.cell != "lstm":
+        initial = initial[0]
+
+    def run() -> tuple:
+        hs, _ = module(states[0], initial)  # (N, T, H)
+        return hs, torch.autograd.grad(hs, states + weights, dhs)
+
+    def collect(result: tuple) -> Grads:
+        hs, grads = result
+        names = _state_names(p.cell) + ["dU", "dW", "db_ih", "db_hh"]
+        return {"hs": hs.detach().numpy()} | {
+            name: g.numpy() for name, g in zip(names, grads, strict=True)
+        }
+
+    return Runner(run, collect)
+
+
+def _loop(p: Problem) -> Runner:
+    G = GATES[p.cell]
+    states = _states(p)
+    U = [_leaf(block.copy()) for block in np.split(p.U, G)]  # G blocks (H, D): one per gate
+    W = [_leaf(block.copy()) for block in np.split(p.W, G)]  # G blocks (H, H)
+    b_ih, b_hh = np.split(p.b_ih, G), np.split(p.b_hh, G)
+    if p.cell == "gru":  # r and z add their two biases; the candidate n keeps both
+        b = [_leaf(b_ih[0] + b_hh[0]), _leaf(b_ih[1] + b_hh[1]), _leaf(b_ih[2]), _leaf(b_hh[2])]
+    else:
+        b = [_leaf(i + h) for i, h in zip(b_ih, b_hh, strict=True)]
+    dhs = torch.from_numpy(p.dhs)
+    step = {"rnn": _rnn_step, "lstm": _lstm_step, "gru": _gru_step}[p.cell]
+
+    def run() -> tuple:
+        x, *state = states
+        outputs = []
+        for t in range(x.shape[1]):
+            state = step(x[:, t], state, U, W, b)
+            outputs.append(state[0])
+        hs = torch.stack(outputs, dim=1)  # (N, T, H)
+        return hs, torch.autograd.grad(hs, states + U + W + b, dhs)
+
+    def collect(result: tuple) -> Grads:
+        hs, grads = result
+        n = len(states)
+        dU, dW = torch.cat(grads[n : n + G]), torch.cat(grads[n + G : n + 2 * G])
+        db = grads[n + 2 * G :]
+        if p.cell == "gru":  # (r, z, n_ih, n_hh) -> PyTorch's two stacked biases
+            db_ih, db_hh = torch.cat(db[:3]), torch.cat((db[0], db[1], db[3]))
+        else:
+            db_ih = db_hh = torch.cat(db)
+        named = dict(zip(_state_names(p.cell), grads[:n], strict=True))
+        arrays = named | {"dU": dU, "dW": dW, "db_ih": db_ih, "db_hh": db_hh}
+        return {"hs": hs.detach().numpy()} | {k: v.numpy() for k, v in arrays.items()}
+
+    return Runner(run, collect)
+
+
+Tensors = list[torch.Tensor]
+
+
+def _rnn_step(x: torch.Tensor, state: Tensors, U: Tensors, W: Tensors, b: Tensors) -> Tensors:
+    """h(t) = tanh(x(t) U^T + h(t-1) W^T + b): Eqs. (ch2-rnn-a), (ch2-rnn-h)."""
+    (h,) = state
+    return [torch.tanh(x @ U[0].T + h @ W[0].T + b[0])]
+
+
+def _lstm_step(x: torch.Tensor, state: Tensors, U: Tensors, W: Tensors, b: Tensors) -> Tensors:
+    """One LSTM step, Eqs. (ch6-lstm-i)-(ch6-lstm-h), one product pair per gate (i, f, g, o)."""
+    h, c = state
+    i = torch.sigmoid(x @ U[0].T + h @ W[0].T + b[0])
+    f = torch.sigmoid(x @ U[1].T + h @ W[1].T + b[1])
+    g = torch.tanh(x @ U[2].T + h @ W[2].T + b[2])
+    o = torch.sigmoid(x @ U[3].T + h @ W[3].T + b[3])
+    c = f * c + i * g
+    return [o * torch.tanh(c), c]
+
+
+def _gru_step(x: torch.Tensor, state: Tensors, U: Tensors, W: Tensors, b: Tensors) -> Tensors:
+    """One GRU step as PyTorch defines it, Eqs. (ch6-gru-r)-(ch6-gru-h)."""
+    (h,) = state
+    r = torch.sigmoid(x @ U[0].T + h @ W[0].T + b[0])
+    z = torch.sigmoid(x @ U[1].T + h @ W[1].T + b[1])
+    n = torch.tanh(x @ U[2].T + b[2] + r * (h @ W[2].T + b[3]))
+    return [n + z * (h - n)]

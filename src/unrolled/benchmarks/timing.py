@@ -1,0 +1,91 @@
+"""The timing harness: warm up, then run every case once per round, for several rounds.
+
+Timing one case after the other is biased: the machine changes over a run (another process
+starts, the CPU clock drops as it heats), and whatever was measured during the disturbance
+looks slow. Interleaving spreads a disturbance over all cases, and rotating the order each
+round keeps any case from always following the same neighbour (and its cache state). The
+median is robust to a few disturbed rounds; min and max show the spread.
+
+    timings = time_interleaved({"numpy": run_numpy, "torch": run_torch}, repeats=7)
+    timings["numpy"].median  # seconds
+
+As in `timeit`, the garbage collector is off while a case runs: a collection of the many
+objects that importing PyTorch creates would otherwise land, at random, in some case's time.
+(Arrays and autograd graphs are freed by reference counting, without the collector.)
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds of one case over `repeats` rounds: median, min and max."""
+
+    median: float
+    min: float
+    max: float
+    repeats: int
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> Timing:
+        """Summarise a list of measured durations in seconds."""
+        if not seconds:
+            raise ValueError("seconds: expected at least one duration, received none")
+        return cls(statistics.median(seconds), min(seconds), max(seconds), len(seconds))
+
+    def record(self) -> dict[str, float]:
+        """{"median_s", "min_s", "max_s"}, rounded as a results file stores them."""
+        return {f"{k}_s": rounded(getattr(self, k)) for k in ("median", "min", "max")}
+
+
+def rounded(value: float, digits: int = 4) -> float:
+    """value to `digits` significant digits: a measured time is not more precise than that."""
+    return float(f"{value:.{digits}g}")
+
+
+def time_once(function: Callable[[], object]) -> float:
+    """Seconds one call of function takes (perf_counter), the garbage collector off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        function()
+        return time.perf_counter() - start
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def time_interleaved(
+    cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 1
+) -> dict[str, Timing]:
+    """Time every case `repeats` times, interleaved, after `warmup` untimed calls of each.
+
+    Round r runs the cases in their given order rotated by r places.
+
+    Args:
+        cases: name -> function without arguments (its result is discarded).
+        repeats: rounds of measurement, >= 1.
+        warmup: untimed rounds first (first calls pay for allocations, caches, lazy setup).
+
+    Returns:
+        name -> Timing, in the order of cases.
+    """
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f"need repeats >= 1 and warmup >= 0, received {repeats}, {warmup}")
+    names = list(cases)
+    for _ in range(warmup):
+        for name in names:
+            cases[name]()
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(repeats):
+        shift = round_ % len(names) if names else 0
+        for name in names[shift:] + names[:shift]:
+            seconds[name].append(time_once(cases[name]))
+    return {name: Timing.of(seconds[name]) for name in names}

@@ -1,0 +1,321 @@
+"""unrolled.benchmarks: every benchmarked implementation computes PyTorch's gradients, the
+harness and the results files are well formed, the targets are judged as stated.
+
+No test looks at a measured time: times depend on the machine (CONVENTIONS: benchmarks are
+not timed tests).
+"""
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from unrolled.benchmarks import cli, report
+from unrolled.benchmarks.book import book_notebooks
+from unrolled.benchmarks.flops import layer_flops, matmul_rate
+from unrolled.benchmarks.implementations import (
+    CELLS,
+    IMPLEMENTATIONS,
+    MODULES,
+    make_problem,
+    prepare,
+)
+from unrolled.benchmarks.kernels import DTYPES, find_row, matmul_shapes, peak_gflops
+from unrolled.benchmarks.targets import Check, evaluate
+from unrolled.benchmarks.timing import Timing, time_interleaved
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "notebooks" / "results"
+N, T, D, H = 3, 5, 4, 6  # small: every gradient is checked entry by entry
+
+
+def pytorch_reference(problem):
+    """hs and the gradients of sum(dhs * hs), from torch.nn.RNN/LSTM/GRU and .backward()."""
+    module = MODULES[problem.cell](D, H, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(torch.from_numpy(problem.U))
+        module.weight_hh_l0.copy_(torch.from_numpy(problem.W))
+        module.bias_ih_l0.copy_(torch.from_numpy(problem.b_ih))
+        module.bias_hh_l0.copy_(torch.from_numpy(problem.b_hh))
+    x, h0, c0 = (torch.tensor(a, requires_grad=True) for a in (problem.x, problem.h0, problem.c0))
+    initial = (h0[None], c0[None]) if problem.cell == "lstm" else h0[None]
+    hs, _ = module(x, initial)
+    (hs * torch.from_numpy(problem.dhs)).sum().backward()
+    expected = {"hs": hs.detach(), "dx": x.grad, "dh0": h0.grad}
+    if problem.cell == "lstm":
+        expected["dc0"] = c0.grad
+    expected |= {
+        "dU": module.weight_ih_l0.grad,
+        "dW": module.weight_hh_l0.grad,
+        "db_ih": module.bias_ih_l0.grad,
+        "db_hh": module.bias_hh_l0.grad,
+    }
+    return {name: value.numpy() for name, value in expected.items()}
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_every_implementation_computes_pytorchs_gradients(cell, implementation):
+    problem = make_problem(cell, N, T, D, H, "float64", seed=1)
+    runner = prepare(implementation, problem)
+    ours = runner.collect(runner.run())
+    expected = pytorch_reference(problem)
+    assert list(ours) == list(expected)
+    for name, value in expected.items():
+        assert ours[name].dtype == np.float64, name
+        np.testing.assert_allclose(ours[name], value, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_float32_runs_compute_in_float32(cell, implementation):
+    problem = make_problem(cell, N, T, D, H, "float32", seed=2)
+    runner = prepare(implementation, problem)
+    ours = runner.collect(runner.run())
+    expected = pytorch_reference(make_problem(cell, N, T, D, H, "float64", seed=2))
+    for name, value in expected.items():
+        assert ours[name].dtype == np.float32, name
+        np.testing.assert_allclose(ours[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_runs_repeat_exactly_and_leave_the_problem_unchanged(cell, implementation):
+    """The benchmark calls run() many times: nothing may accumulate or be overwritten."""
+    problem = make_problem(cell, N, T, D, H, "float64", seed=3)
+    before = {name: getattr(problem, name).copy() for name in ("x", "h0", "c0", "U", "W", "dhs")}
+    runner = prepare(implementation, problem)
+    first = {k: v.copy() for k, v in runner.collect(runner.run()).items()}
+    second = runner.collect(runner.run())
+    for name, value in first.items():
+        np.testing.assert_array_equal(second[name], value, err_msg=name)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(problem, name), value, err_msg=name)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_flop_formula_counts_the_products_of_the_autograd_loop(cell):
+    """PyTorch's own FLOP counter, on the loop (one product per gate and step, forward and
+    backward), finds exactly 6 N T G H (D + H)."""
+    runner = prepare("loop", make_problem(cell, N, T, D, H, "float64"))
+    with FlopCounterMode(display=False) as counter:
+        runner.run()
+    assert counter.get_total_flops() == layer_flops(cell, N, T, D, H)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("cell", CELLS)
+def test_only_the_float32_lstm_module_runs_onednns_fused_kernel(cell, dtype):
+    """The appendix explains the ratios with this: in float32 torch.nn.LSTM runs oneDNN's
+    fused LSTM layer (aten::mkldnn_rnn_layer) on a CPU; every other module runs ATen's loop."""
+    runner = prepare("module", make_problem(cell, N, T, D, H, dtype))
+    with torch.autograd.profiler.profile() as profile:
+        runner.run()
+    names = {event.name for event in profile.function_events}
+    fused = {"aten::mkldnn_rnn_layer", "aten::mkldnn_rnn_layer_backward"}
+    assert (fused <= names) == (cell == "lstm" and dtype == "float32"), sorted(names)
+
+
+def test_bad_names_raise():
+    with pytest.raises(ValueError, match="cell must be one of"):
+        make_problem("elman", N, T, D, H)
+    with pytest.raises(ValueError, match="implementation must be one of"):
+        prepare("jax", make_problem("rnn", N, T, D, H))
+    with pytest.raises(ValueError, match="cell must be one of"):
+        layer_flops("elman", N, T, D, H)
+    with pytest.raises(ValueError, match="library must be"):
+        matmul_rate("jax", "float32", (2, 2, 2), repeats=1)
+
+
+def test_interleaved_rounds_rotate_the_order_after_a_warm_up():
+    calls = []
+    cases = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    timings = time_interleaved(cases, repeats=4, warmup=1)
+    assert calls == list("abcabcbcacababc")
+    assert list(timings) == list("abc")
+    for timing in timings.values():
+        assert timing.repeats == 4 and 0 <= timing.min <= timing.median <= timing.max
+    assert Timing.of([3.0, 1.0, 2.0]) == Timing(2.0, 1.0, 3.0, 3)
+    with pytest.raises(ValueError):
+        time_interleaved(cases, repeats=0)
+    with pytest.raises(ValueError):
+        Timing.of([])
+
+
+# --- Results files ------------------------------------------------------------------------
+
+MACHINE_KEYS = {
+    "date",
+    "cpu",
+    "logical_cpus",
+    "usable_cpus",
+    "memory_gib",
+    "system",
+    "python",
+    "numpy",
+    "torch",
+    "numpy_blas",
+    "numpy_blas_runtime",
+    "torch_blas",
+    "torch_cpu_capability",
+    "torch_threads",
+    "environment",
+    "load_average",
+}
+
+
+def check_common(results, settings):
+    assert set(results["machine"]) == MACHINE_KEYS
+    assert results["settings"] == json.loads(json.dumps(cli.settings_record(settings)))
+
+
+def check_bench(bench):
+    """The schema the appendix reads, and consistency of the derived numbers."""
+    settings = cli.QUICK if bench["settings"]["quick"] else cli.FULL
+    check_common(bench, settings)
+    assert set(bench) == {"description", "machine", "settings", "peak", "kernels", "scaling"}
+    sizes = settings.sizes
+    products = matmul_shapes(sizes, settings.peak_square)
+    assert [(r["dtype"], r["product"], r["library"]) for r in bench["peak"]] == [
+        (dtype, product, library)
+        for dtype in DTYPES
+        for product in products
+        for library in ("numpy", "torch")
+    ]
+    for row in bench["peak"]:
+        assert row["shape"] == list(products[row["product"]]) and row["gflops"] > 0
+    keys = [(r["dtype"], r["cell"], r["implementation"]) for r in bench["kernels"]]
+    assert keys == [(d, c, i) for d in DTYPES for c in CELLS for i in IMPLEMENTATIONS]
+    for row in bench["kernels"]:
+        assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]
+        assert row["flops"] == layer_flops(row["cell"], sizes.N, sizes.T, sizes.D, sizes.H)
+        assert row["gflops"] == pytest.approx(row["flops"] / row["median_s"] / 1e9, rel=2e-3)
+        module = find_row(bench["kernels"], row["cell"], row["dtype"], "module")
+        ratio = row["median_s"] / module["median_s"]
+        assert row["ratio_to_module"] == pytest.approx(ratio, rel=2e-3)
+    expected = [(T_, m) for T_ in settings.lengths for m in ("full", "truncated")]
+    assert [(r["T"], r["method"]) for r in bench["scaling"]] == expected
+    for row in bench["scaling"]:
+        assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"] and row["peak_mib"] > 0
+        assert row["k"] == (settings.truncation if row["method"] == "truncated" else None)
+
+
+def check_book(book, notebooks):
+    settings = cli.QUICK if book["settings"]["quick"] else cli.FULL
+    check_common(book, settings)
+    assert set(book) == {"description", "machine", "settings", "notebooks", "total_seconds"}
+    names = [p.name for p in notebooks][: settings.notebooks]
+    assert [r["notebook"] for r in book["notebooks"]] == names, (
+        "book-cost.json does not list every notebook: run `make bench`"
+    )
+    assert all(r["seconds"] > 0 for r in book["notebooks"])
+    assert book["total_seconds"] >= 0.99 * sum(r["seconds"] for r in book["notebooks"])
+
+
+def test_a_quick_run_writes_results_of_the_expected_schema(tmp_path):
+    bench = cli.bench_results(cli.QUICK, ("kernels", "scaling"))
+    cli.write(tmp_path / "bench.json", bench)
+    written = json.loads((tmp_path / "bench.json").read_text())
+    check_bench(written)
+    assert "float64" in report.kernels_table(written) and "truncated" in report.scaling_table(
+        written
+    )
+    checks = evaluate(written, None)
+    assert [c.key for c in checks][:4] == [
+        "ratio/lstm/float32",
+        "ratio/lstm/float64",
+        "ratio/rnn/float32",
+        "ratio/rnn/float64",
+    ]
+
+
+def test_the_book_part_executes_notebooks_and_reports_each(tmp_path):
+    for name, source in (("01-a.ipynb", "x = 1"), ("02-b.ipynb", "print(open('data').read())")):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nbformat.write(notebook, tmp_path / name)
+    (tmp_path / "data").write_text("read from the notebook's directory")
+    settings = dataclasses.replace(cli.QUICK, notebooks=None)
+    book = cli.book_results(settings, tmp_path)
+    assert [r["notebook"] for r in book["notebooks"]] == ["01-a.ipynb", "02-b.ipynb"]
+    assert book["total_seconds"] >= 0.99 * sum(r["seconds"] for r in book["notebooks"])
+    assert "02-b.ipynb" in report.book_table(book)
+
+
+def test_the_script_pins_threads_and_writes_the_file(tmp_path):
+    output = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "unrolled.benchmarks", "--quick", "--threads", "1"]
+    command += ["--only", "kernels", "scaling", "--output", str(output)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "autograd loop" in done.stdout and "truncation" in done.stdout
+    bench = json.loads(output.read_text())
+    machine = bench["machine"]
+    assert set(machine["environment"].values()) == {"1"} and machine["torch_threads"] == 1
+    assert machine["numpy_blas_runtime"]["threads"] in (1, None)
+    assert bench["settings"]["threads"] == 1
+
+
+def test_committed_results_have_the_schema_the_appendix_reads():
+    bench = json.loads((RESULTS / "bench.json").read_text())
+    book = json.loads((RESULTS / "book-cost.json").read_text())
+    check_bench(bench)
+    check_book(book, book_notebooks(ROOT / "notebooks"))
+    keys = [c.key for c in evaluate(bench, book)]
+    assert len(keys) == 4 + 2 * len(CELLS) + 2 and keys[-2:] == ["notebook", "book"]
+    for table in (report.machine_table(bench["machine"]), report.peak_table(bench)):
+        assert table
+
+
+def test_targets_are_judged_as_stated():
+    def kernels(lstm32, lstm64, rnn, gflops):
+        rows = []
+        for dtype, lstm in (("float32", lstm32), ("float64", lstm64)):
+            for cell in CELLS:
+                ratio = {"lstm": lstm, "rnn": rnn, "gru": 1.0}[cell]
+                rows.append(
+                    {
+                        "cell": cell,
+                        "dtype": dtype,
+                        "implementation": "numpy",
+                        "ratio_to_module": ratio,
+                        "gflops": gflops,
+                    }
+                )
+        return rows
+
+    peak = [{"dtype": d, "product": "square", "gflops": 100.0} for d in DTYPES]
+    peak += [{"dtype": "float32", "product": "rnn step", "gflops": 1000.0}]  # not the peak
+    assert peak_gflops(peak, "float32") == 100.0
+    with pytest.raises(ValueError, match="no square product"):
+        peak_gflops(peak, "float16")
+
+    book = {
+        "notebooks": [
+            {"notebook": "01.ipynb", "seconds": 59.0},
+            {"notebook": "02.ipynb", "seconds": 61.0},
+        ],
+        "total_seconds": 720.0,
+    }
+    at_limits = evaluate({"kernels": kernels(1.2, 1.0, 0.7, 50.0), "peak": peak}, book)
+    met = {c.key: c.met for c in at_limits}
+    assert met["ratio/lstm/float32"] and met["ratio/rnn/float64"] and met["peak/gru/float64"]
+    assert not met["ratio/lstm/float64"]  # "faster than": equal is not enough
+    assert not met["notebook"] and not met["book"]  # "under": strictly
+    slowest = next(c for c in at_limits if c.key == "notebook")
+    assert "02.ipynb" in slowest.target and slowest.factor == pytest.approx(61 / 60)
+
+    missed = evaluate({"kernels": kernels(1.5, 0.9, 1.4, 25.0), "peak": peak}, None)
+    factors = {c.key: c.factor for c in missed if not c.met}
+    assert factors["ratio/lstm/float32"] == pytest.approx(1.25)
+    assert factors["ratio/rnn/float32"] == pytest.approx(2.0)
+    assert factors["peak/lstm/float32"] == pytest.approx(2.0)  # 25% of peak, wanted 50%
+    assert "ratio/lstm/float64" not in factors
+    assert Check("x", "x", 0.0, ">=", 0.5, "of peak").factor == float("inf")
+    assert "missed (2.00x)" in report.targets_table(missed)
