@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from unrolled import seq2seq
 from unrolled.seq2seq import (
     BOS,
     EOS,
@@ -114,6 +115,8 @@ def test_bad_arguments_raise_value_errors():
         toy(0).encode(SRC[0], LENGTHS)
     with pytest.raises(ValueError, match="beam_width"):
         beam_search(lambda y, s: (None, s), None, lambda s, i: s, 0, 3)
+    with pytest.raises(ValueError, match="alpha >= 0"):
+        model_beam_search(toy(0), SRC, LENGTHS, beam_width=2, max_len=3, alpha=-1.0)
 
 
 @pytest.mark.parametrize("beam_width", [2, 3])
@@ -152,3 +155,16 @@ def test_bidirectional_encoder_reads_the_whole_source():
 def test_teacher_forcing_input_shifts_right():
     tgt = torch.tensor([[4, 5, EOS], [6, EOS, 0]])
     assert teacher_forcing_input(tgt).tolist() == [[BOS, 4, 5], [BOS, 6, EOS]]
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])
+def test_stopping_early_never_changes_the_answer(monkeypatch, alpha):
+    """_settled only skips steps: running every search to max_len gives the same outputs."""
+    gen = torch.Generator().manual_seed(1)
+    lengths = torch.randint(1, 7, (16,), generator=gen)
+    src = torch.randint(3, 7, (16, 6), generator=gen)
+    src[torch.arange(6)[None, :] >= lengths[:, None]] = 0
+    model = toy(2, "additive", vocab=6, scale=3.0)
+    early = model_beam_search(model, src, lengths, beam_width=2, max_len=8, alpha=alpha)
+    monkeypatch.setattr(seq2seq, "_settled", lambda alive, *_: not alive)
+    assert model_beam_search(model, src, lengths, beam_width=2, max_len=8, alpha=alpha) == early

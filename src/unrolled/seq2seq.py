@@ -276,9 +276,28 @@ def _best(finished: list[Hypothesis], alpha: float) -> tuple[list[int], float]:
     return (tokens[:-1] if tokens[-1] == EOS else tokens), score
 
 
-def _check_beam(beam_width: int, max_len: int) -> None:
-    if beam_width < 1 or max_len < 1:
-        raise ValueError(f"beam_width and max_len must be >= 1, received {beam_width}, {max_len}")
+def _settled(
+    alive: list[Hypothesis], finished: list[Hypothesis], max_len: int, alpha: float
+) -> bool:
+    """True when no alive hypothesis can end with a higher score than the best finished one.
+
+    Further tokens only lower a log-probability lp <= 0, and the score divides it by
+    |y|^alpha <= max_len^alpha, so an alive hypothesis ends with a score of at most
+    lp / max_len^alpha. Stopping then returns what running to max_len would: it saves steps,
+    and never changes the answer.
+    """
+    if not finished:
+        return not alive
+    best = max(length_normalised(lp, len(tokens), alpha) for tokens, lp in finished)
+    return all(best >= lp / max_len**alpha for _, lp in alive)
+
+
+def _check_beam(beam_width: int, max_len: int, alpha: float) -> None:
+    if beam_width < 1 or max_len < 1 or alpha < 0:
+        raise ValueError(
+            "beam_width and max_len must be >= 1 and alpha >= 0, received "
+            f"{beam_width}, {max_len}, {alpha}"
+        )
 
 
 def beam_search(
@@ -304,9 +323,10 @@ def beam_search(
 
     Alive hypotheses are ranked by log-probability (they all have the same length); finished
     ones, whose lengths differ, by log p / |y|^alpha. With k at least V^max_len nothing is
-    ever pruned and the result is the exhaustive search's.
+    ever pruned and the result is the exhaustive search's. The search stops early once no
+    alive hypothesis can beat the best finished one (_settled).
     """
-    _check_beam(beam_width, max_len)
+    _check_beam(beam_width, max_len, alpha)
     alive: list[Hypothesis] = [([], 0.0)]
     finished: list[Hypothesis] = []
     y_prev = torch.tensor([BOS])
@@ -315,7 +335,7 @@ def beam_search(
         alive, parents = _prune(
             alive, log_probs.double().numpy(), t, beam_width, max_len, finished
         )
-        if not alive:
+        if _settled(alive, finished, max_len, alpha):
             break
         state = select(state, torch.tensor(parents))
         y_prev = torch.tensor([tokens[-1] for tokens, _ in alive])
@@ -364,10 +384,10 @@ def model_beam_search(
 
     Each example runs the search of beam_search (the same _prune step), but one decoder call
     per step serves the alive hypotheses of all examples, stacked in rows: row r belongs to
-    example owner[r]. An example leaves the batch when it has no alive hypothesis left.
+    example owner[r]. An example leaves the batch when its search is settled (_settled).
     """
     check_shape("src", src, ("N", "T"))
-    _check_beam(beam_width, max_len)
+    _check_beam(beam_width, max_len, alpha)
     memory, state = model.encode(src, lengths)
     n_examples = src.shape[0]
     alive: list[list[Hypothesis]] = [[([], 0.0)] for _ in range(n_examples)]
@@ -388,6 +408,8 @@ def model_beam_search(
                 max_len,
                 finished[n],
             )
+            if _settled(alive[n], finished[n], max_len, alpha):
+                alive[n], parents = [], []
             rows += [first_row + parent for parent in parents]
             tokens += [hypothesis[0][-1] for hypothesis in alive[n]]
             first_row += count

@@ -1,0 +1,124 @@
+"""unrolled.experiments.g2p: the metrics, the split, and the committed results and checkpoint,
+which the code that wrote them must reproduce."""
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unrolled.experiments import g2p
+from unrolled.experiments.common import dumps, load_results
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "notebooks" / "results" / "g2p.json"
+CHECKPOINT = ROOT / "notebooks" / "results" / "g2p.pt"
+
+
+@pytest.fixture(scope="module")
+def results():
+    return load_results(RESULTS)
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return g2p.prepare(g2p.SETTINGS)
+
+
+def _levenshtein(a: tuple, b: tuple) -> int:
+    """The textbook recursion, memoised: an independent check of the row-by-row version."""
+
+    @functools.cache
+    def d(i: int, j: int) -> int:
+        if i == 0 or j == 0:
+            return i + j
+        return min(d(i - 1, j) + 1, d(i, j - 1) + 1, d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))
+
+    return d(len(a), len(b))
+
+
+def test_edit_distance():
+    assert g2p.edit_distance("kitten", "sitting") == 3
+    assert g2p.edit_distance("", "abc") == 3 and g2p.edit_distance("abc", "") == 3
+    assert g2p.edit_distance(["K", "AE", "T"], ["K", "AE", "T"]) == 0
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a = tuple(rng.choice(list("abc"), size=rng.integers(0, 7)))
+        b = tuple(rng.choice(list("abc"), size=rng.integers(0, 7)))
+        assert g2p.edit_distance(a, b) == _levenshtein(a, b) == g2p.edit_distance(b, a)
+
+
+def test_error_rates_strict_and_any():
+    predictions = [["R", "IY", "D"], ["K", "AE", "T"], ["D", "AO"]]
+    references = [
+        [["R", "EH", "D"], ["R", "IY", "D"]],  # right, but not the first pronunciation
+        [["K", "AE", "T"]],
+        [["D", "AO", "G"]],  # one deletion
+    ]
+    rates = g2p.error_rates(predictions, references)
+    assert rates == {
+        "per_strict": 2 / 9,
+        "wer_strict": 2 / 3,
+        "per_any": 1 / 9,
+        "wer_any": 1 / 3,
+    }
+    with pytest.raises(ValueError, match="as many references as predictions"):
+        g2p.error_rates(predictions, references[:2])
+
+
+def test_split_is_a_seeded_partition_by_word():
+    words = [f"w{i}" for i in range(1000)]
+    split = g2p.split_words(words, seed=0, dev_fraction=0.05, test_fraction=0.1)
+    assert [len(split[k]) for k in ("train", "dev", "test")] == [850, 50, 100]
+    assert sorted(split["train"] + split["dev"] + split["test"]) == sorted(words)
+    assert g2p.split_words(words[::-1], 0, 0.05, 0.1) == split  # order of the input is irrelevant
+    assert g2p.split_words(words, 1, 0.05, 0.1) != split
+    with pytest.raises(ValueError, match="fractions"):
+        g2p.split_words(words, 0, 0.5, 0.5)
+
+
+def test_tokens_round_trip(prepared):
+    pronunciations, split, tokens = prepared
+    assert len(tokens.tgt) == 3 + 39  # specials + ARPAbet without stress
+    words = split["test"][:5]
+    src, lengths = tokens.encode_words(words)
+    assert lengths.tolist() == [len(w) for w in words]
+    spelled = ["".join(tokens.src[i] for i in r[:n]) for r, n in zip(src, lengths, strict=True)]
+    assert spelled == words
+    prons = [pronunciations[w][0] for w in words]
+    tgt = tokens.encode_phonemes(prons)
+    for row, pron in zip(tgt.tolist(), prons, strict=True):
+        assert tokens.decode_phonemes(row[: len(pron)]) == pron and row[len(pron)] == g2p.EOS
+
+
+def test_results_file_layout_and_settings(results, prepared):
+    _, split, _ = prepared
+    assert RESULTS.read_text() == dumps(results)
+    assert results["settings"] == json.loads(json.dumps(g2p.SETTINGS))
+    assert results["tiny"]["settings"] == json.loads(json.dumps(g2p.TINY))
+    assert results["sizes"]["test"] == len(split["test"]) == results["sizes"]["test_used"]
+    assert [point["epoch"] for point in results["curve"]] == list(
+        range(1, g2p.SETTINGS["epochs"] + 1)
+    )
+    for decoding in ("greedy", "beam"):
+        rates = results["test"][decoding]
+        assert rates["per_any"] <= rates["per_strict"] and rates["wer_any"] <= rates["wer_strict"]
+    best = min(point["dev_wer"] for point in results["curve"])
+    assert 0 < best < 0.5  # the model learned the task: fewer than half the dev words wrong
+
+
+def test_checkpoint_reproduces_the_committed_test_metrics(results, prepared):
+    pronunciations, split, _ = prepared
+    model, tokens = g2p.load_model(CHECKPOINT)
+    metrics = g2p.evaluate(model, tokens, split["test"], pronunciations, g2p.SETTINGS)
+    assert metrics == results["test"]
+
+
+def test_the_tiny_configuration_reproduces_its_committed_entry(results):
+    command = [sys.executable, "-m", "unrolled.experiments.g2p", "--tiny"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == results["tiny"]
