@@ -146,6 +146,8 @@ def test_interleaved_rounds_rotate_the_order_after_a_warm_up():
     with pytest.raises(ValueError):
         time_interleaved(cases, repeats=0)
     with pytest.raises(ValueError):
+        time_interleaved(cases, repeats=1, settle=-1.0)
+    with pytest.raises(ValueError):
         Timing.of([])
 
 

@@ -24,7 +24,7 @@ from unrolled.benchmarks import report
 from unrolled.benchmarks.book import CELL_TIMEOUT, NOTEBOOKS, book_notebooks, run_book
 from unrolled.benchmarks.implementations import CELLS, IMPLEMENTATIONS
 from unrolled.benchmarks.kernels import DTYPES, Sizes, run_kernels, run_peak
-from unrolled.benchmarks.machine import load_average, machine_info, pin_threads
+from unrolled.benchmarks.machine import machine_info, pin_threads
 from unrolled.benchmarks.scaling import run_scaling
 from unrolled.benchmarks.targets import evaluate
 
@@ -43,6 +43,7 @@ class Settings:
     sizes: Sizes  # of the layers compared
     repeats: int  # timed rounds, after `warmup` untimed ones
     warmup: int
+    settle: float  # pause, then one untimed call, before each timed layer (timing module)
     peak_square: int  # the square product (n, n) @ (n, n) that measures the peak
     peak_repeats: int
     lengths: tuple[int, ...]  # scaling: the sequence lengths T
@@ -58,6 +59,7 @@ FULL = Settings(
     sizes=Sizes(N=32, T=100, D=64, H=256),
     repeats=7,
     warmup=1,
+    settle=0.3,
     peak_square=1024,
     peak_repeats=10,
     lengths=(100, 400, 1600),
@@ -72,6 +74,7 @@ QUICK = Settings(
     sizes=Sizes(N=4, T=10, D=8, H=16),
     repeats=2,
     warmup=1,
+    settle=0.0,
     peak_square=128,
     peak_repeats=2,
     lengths=(10, 20, 40),
@@ -99,19 +102,27 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def bench_results(settings: Settings, parts: tuple[str, ...]) -> dict[str, Any]:
-    """Run the "kernels" and/or "scaling" parts; the contents of bench.json."""
+def bench_results(
+    settings: Settings, parts: tuple[str, ...], machine: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run the "kernels" and/or "scaling" parts; the contents of bench.json.
+
+    `machine` is machine_info() taken when the run started (default: now), so that its load
+    average is not that of the run's own earlier parts.
+    """
     results: dict[str, Any] = {
         "description": "Forward+backward times of the NumPy RNN, LSTM and GRU against "
         "PyTorch, and full against truncated BPTT; written by python -m unrolled.benchmarks",
-        "machine": machine_info(),
+        "machine": machine or machine_info(),
         "settings": settings_record(settings),
     }
     if "kernels" in parts:
         log("matrix-multiply rates ...")
         results["peak"] = run_peak(settings.sizes, settings.peak_square, settings.peak_repeats)
         log("forward + backward of every layer, interleaved ...")
-        results["kernels"] = run_kernels(settings.sizes, settings.repeats, settings.warmup)
+        results["kernels"] = run_kernels(
+            settings.sizes, settings.repeats, settings.warmup, settings.settle
+        )
     if "scaling" in parts:
         log("full and truncated BPTT ...")
         results["scaling"] = run_scaling(
@@ -125,14 +136,16 @@ def bench_results(settings: Settings, parts: tuple[str, ...]) -> dict[str, Any]:
     return results
 
 
-def book_results(settings: Settings, directory: Path = NOTEBOOKS) -> dict[str, Any]:
-    """Run the "book" part; the contents of book-cost.json."""
+def book_results(
+    settings: Settings, directory: Path = NOTEBOOKS, machine: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run the "book" part; the contents of book-cost.json (`machine`: as in bench_results)."""
     notebooks = book_notebooks(directory)[: settings.notebooks]
     log(f"executing {len(notebooks)} notebooks, one after the other ...")
     return {
         "description": "Seconds to execute each notebook of the book in a fresh kernel, and "
         "the whole book serially; written by python -m unrolled.benchmarks",
-        "machine": machine_info(),
+        "machine": machine or machine_info(),
         "settings": settings_record(settings),
     } | run_book(notebooks)
 
@@ -160,13 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = replace(QUICK if args.quick else FULL, threads=args.threads)
     pin_threads(settings.threads, "unrolled.benchmarks", argv)  # may restart the interpreter
     parts = tuple(part for part in PARTS if part in args.only)
-    load = load_average()
+    machine = machine_info()
+    load = machine["load_average"]
     if load is not None and load > BUSY:
         log(f"warning: load average {load}: other programs are running, the times will be slow")
 
     bench = book = None
     if "kernels" in parts or "scaling" in parts:
-        bench = bench_results(settings, parts)
+        bench = bench_results(settings, parts, machine)
         print(report.machine_table(bench["machine"]), end="\n\n")
         if "kernels" in parts:
             print(report.peak_table(bench), end="\n\n")
@@ -178,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             log(f"not written: {args.output} needs both kernels and scaling")
     if "book" in parts:
-        book = book_results(settings)
+        book = book_results(settings, machine=machine)
         print(report.book_table(book), end="\n\n")
         write(args.book_output, book)
     checks = evaluate(bench if bench and "kernels" in bench else None, book)

@@ -37,7 +37,7 @@ class Sizes:
 
 
 def run_kernels(
-    sizes: Sizes, repeats: int, warmup: int = 1, seed: int = 0
+    sizes: Sizes, repeats: int, warmup: int = 1, settle: float = 0.0, seed: int = 0
 ) -> list[dict[str, Any]]:
     """Time every implementation on every cell in both dtypes; one row each.
 
@@ -53,7 +53,8 @@ def run_kernels(
             for implementation in IMPLEMENTATIONS:
                 cases[(dtype, cell, implementation)] = prepare(implementation, problem).run
     names = {key: "/".join(key) for key in cases}
-    timings = time_interleaved({names[k]: run for k, run in cases.items()}, repeats, warmup)
+    timed = {names[k]: run for k, run in cases.items()}
+    timings = time_interleaved(timed, repeats, warmup, settle)
     rows = []
     for dtype, cell, implementation in cases:
         timing = timings[names[(dtype, cell, implementation)]]

@@ -9,6 +9,14 @@ median is robust to a few disturbed rounds; min and max show the spread.
     timings = time_interleaved({"numpy": run_numpy, "torch": run_torch}, repeats=7)
     timings["numpy"].median  # seconds
 
+Interleaving alternates libraries with thread pools of their own, and a pool keeps its threads
+spinning for a while after each call (OpenBLAS's for about 0.1 s): on a machine with as many
+cores as threads, a case timed right after a NumPy case shares the cores with those spinning
+threads. Measured on the book's machine, torch.nn.RNN took 20 ms alone and 110 ms right after
+the NumPy RNN; after a pause of 0.3 s, 20 ms again. So with `settle` > 0 every timed call
+comes after a pause of `settle` seconds (the other pools go idle) and one untimed call of the
+same case (its own pool is awake, as it is in a training loop that calls it repeatedly).
+
 As in `timeit`, the garbage collector is off while a case runs: a collection of the many
 objects that importing PyTorch creates would otherwise land, at random, in some case's time.
 (Arrays and autograd graphs are freed by reference counting, without the collector.)
@@ -63,7 +71,7 @@ def time_once(function: Callable[[], object]) -> float:
 
 
 def time_interleaved(
-    cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 1
+    cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 1, settle: float = 0.0
 ) -> dict[str, Timing]:
     """Time every case `repeats` times, interleaved, after `warmup` untimed calls of each.
 
@@ -73,12 +81,17 @@ def time_interleaved(
         cases: name -> function without arguments (its result is discarded).
         repeats: rounds of measurement, >= 1.
         warmup: untimed rounds first (first calls pay for allocations, caches, lazy setup).
+        settle: seconds to pause before each timed call, which then follows one untimed call
+            of its case (module docstring); 0: neither.
 
     Returns:
         name -> Timing, in the order of cases.
     """
-    if repeats < 1 or warmup < 0:
-        raise ValueError(f"need repeats >= 1 and warmup >= 0, received {repeats}, {warmup}")
+    if repeats < 1 or warmup < 0 or settle < 0:
+        raise ValueError(
+            f"need repeats >= 1, warmup >= 0 and settle >= 0, received {repeats}, {warmup}, "
+            f"{settle}"
+        )
     names = list(cases)
     for _ in range(warmup):
         for name in names:
@@ -87,5 +100,8 @@ def time_interleaved(
     for round_ in range(repeats):
         shift = round_ % len(names) if names else 0
         for name in names[shift:] + names[:shift]:
+            if settle:
+                time.sleep(settle)
+                cases[name]()
             seconds[name].append(time_once(cases[name]))
     return {name: Timing.of(seconds[name]) for name in names}
