@@ -14,6 +14,7 @@ from unrolled.seq2seq import (
     greedy_decode,
     length_normalised,
     model_beam_search,
+    source_step,
     teacher_forcing_input,
 )
 
@@ -28,15 +29,6 @@ def toy(seed, attention="dot", vocab=5, scale=4.0):
         for p in model.out.parameters():
             p.mul_(scale)
     return model
-
-
-def step_fn(model, memory):
-    def step(y_prev, state):
-        index = torch.zeros(len(y_prev), dtype=torch.long)
-        log_probs, state, _ = model.step(y_prev, state, memory.select(index))
-        return log_probs, state
-
-    return step
 
 
 @pytest.mark.parametrize("attention", ["none", "dot", "general", "additive"])
@@ -79,7 +71,7 @@ def test_wide_beam_equals_exhaustive_search(beta):
         for seed in range(8):
             model = toy(seed, vocab=vocab)
             memory, state = model.encode(SRC[:1], LENGTHS[:1])
-            step = step_fn(model, memory)
+            step = source_step(model, memory)
             best, best_score = exhaustive_search(step, state, vocab, max_len, beta)
             beam, score = beam_search(
                 step, state, lambda s, i: s[i], vocab**max_len, max_len, beta
@@ -95,7 +87,7 @@ def test_exhaustive_search_score_is_the_model_probability():
     with torch.no_grad():
         model = toy(3)
         memory, state = model.encode(SRC[:1], LENGTHS[:1])
-        tokens, score = exhaustive_search(step_fn(model, memory), state, 5, 3, alpha=0.0)
+        tokens, score = exhaustive_search(source_step(model, memory), state, 5, 3, alpha=0.0)
         seq = tokens + [EOS] if len(tokens) < 3 else tokens
         tgt_in = torch.tensor([[BOS] + seq[:-1]])
         log_probs = model(SRC[:1], LENGTHS[:1], tgt_in)[0]
@@ -132,7 +124,7 @@ def test_batched_model_beam_search_equals_beam_search_per_example(beam_width):
         with torch.no_grad():
             for n in range(len(src)):
                 memory, state = model.encode(src[n : n + 1], lengths[n : n + 1])
-                step = step_fn(model, memory)
+                step = source_step(model, memory)
                 alone, _ = beam_search(step, state, lambda s, i: s[i], beam_width, 6, alpha)
                 assert batched[n] == alone
 

@@ -342,6 +342,20 @@ def beam_search(
     return _best(finished, alpha)
 
 
+def source_step(model: Seq2Seq, memory: Memory) -> StepFn:
+    """The step function of beam_search and exhaustive_search for one encoded source.
+
+    memory holds one source (batch of 1); every hypothesis of the search reads it.
+    """
+
+    def step(y_prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.zeros(len(y_prev), dtype=torch.long)
+        log_probs, state, _ = model.step(y_prev, state, memory.select(index))
+        return log_probs, state
+
+    return step
+
+
 def exhaustive_search(
     step: StepFn, state: object, vocab_size: int, max_len: int, alpha: float = 0.0
 ) -> tuple[list[int], float]:

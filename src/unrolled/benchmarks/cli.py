@@ -14,7 +14,6 @@ notebooks/results/bench.json (kernels and scaling) and notebooks/results/book-co
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from unrolled.benchmarks.kernels import DTYPES, Sizes, run_kernels, run_peak
 from unrolled.benchmarks.machine import machine_info, pin_threads
 from unrolled.benchmarks.scaling import run_scaling
 from unrolled.benchmarks.targets import evaluate
+from unrolled.experiments.common import dumps
 
 PARTS = ("kernels", "scaling", "book")
 BENCH_OUTPUT = Path("notebooks") / "results" / "bench.json"
@@ -148,11 +148,6 @@ def book_results(
         "machine": machine or machine_info(),
         "settings": settings_record(settings),
     } | run_book(notebooks)
-
-
-def dumps(results: dict[str, Any]) -> str:
-    """The text of a results file."""
-    return json.dumps(results, indent=1) + "\n"
 
 
 def write(path: Path, results: dict[str, Any]) -> None:

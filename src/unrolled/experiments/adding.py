@@ -15,8 +15,9 @@ Every configuration (task, T, model, seed) seeds PyTorch itself and draws its ow
     python -m unrolled.experiments.adding --only adding:50:rnn    # one configuration, as JSON
 
 The sweep writes notebooks/results/adding.json (see `--output`), which the chapter notebook
-reads. Numbers are rounded to DECIMALS decimals, and re-running the sweep on the same machine
-reproduces the file byte for byte (tests/test_experiments.py re-runs one configuration).
+reads with load_results. Numbers are rounded to DECIMALS decimals, and re-running the sweep
+on the same machine reproduces the file byte for byte (tests/test_experiments.py re-runs one
+configuration).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ import numpy as np
 import torch
 
 from unrolled.data import adding_problem, copy_task, copy_task_baseline
-from unrolled.experiments import common
 from unrolled.experiments.common import dumps, one_thread, torch_version
+from unrolled.experiments.common import load_results as load_results  # for the notebook
 from unrolled.vanishing import identity_init
 
 TASKS = ("adding", "copy")
@@ -245,11 +246,6 @@ def run_sweep(log: bool = True) -> dict[str, Any]:
         "settings": settings,
         "results": results,
     }
-
-
-def load_results(path: str | Path = DEFAULT_OUTPUT) -> dict[str, Any]:
-    """Read a results file written by the sweep."""
-    return common.load_results(path)
 
 
 def find_entry(results: dict[str, Any], task: str, T: int, model: str, seed: int = 0) -> dict:
