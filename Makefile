@@ -1,18 +1,34 @@
 # The verbs of the course kit. Every target sets up .venv from the pinned requirements first.
 SHELL := /bin/bash
 PYTHON ?= python3
+# The Pythons the book is tested with (pyproject.toml's requires-python says the same).
+PYTHONS := 3.11 3.12
+# Set to https://download.pytorch.org/whl/cpu to take torch from there, CPU-only, where the
+# default index would install its CUDA build (several GB); empty: torch comes from the default.
+TORCH_INDEX ?=
+TORCH = $(shell grep -x 'torch==.*' requirements.txt)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUBMISSIONS ?= submissions
 LINTED := src tests tools notebooks solutions
+EXPERIMENTS := adding sunspots langid charlm g2p
 
 .PHONY: venv book test lint lab assignments grade export experiments bench clean
 
 venv: $(STAMP)
 
+# The first line checks $(PYTHON) and stops before anything is created (it runs even under -n).
 $(STAMP): requirements.txt pyproject.toml
+	+@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [[ " $(PYTHONS) " != *" $${version:-?} "* ]]; then \
+	  echo "The book needs Python $(firstword $(PYTHONS)) to $(lastword $(PYTHONS));" \
+	    "PYTHON=$(PYTHON) is $${version:+Python }$${version:-not found}." >&2; \
+	  echo "Choose one, e.g. make book PYTHON=python$(firstword $(PYTHONS))" >&2; \
+	  exit 1; \
+	fi
 	$(PYTHON) -m venv $(VENV)
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --no-deps --index-url $(TORCH_INDEX) $(TORCH))
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
@@ -41,9 +57,9 @@ assignments: $(STAMP)  ## exercises/ from the solutions/ masters; autograder zip
 grade: $(STAMP)  ## Grade every notebook in SUBMISSIONS=dir offline; writes grades.csv.
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --output grades.csv
 
-experiments: $(STAMP)  ## Full experiments (~35 min on one core); rewrite notebooks/results/.
-	$(BIN)/python -m unrolled.experiments.adding
-	$(BIN)/python -m unrolled.experiments.g2p
+experiments: $(STAMP)  ## Rerun the experiments, ONLY=NAME for one (~2 h in all); rewrite notebooks/results/.
+	for name in $(or $(ONLY),$(EXPERIMENTS)); do $(BIN)/python -m unrolled.experiments $$name || exit 1; done
+	$(BIN)/python -m unrolled.experiments scoreboard
 
 bench: $(STAMP)  ## Benchmarks and the time to run the book (minutes); rewrite notebooks/results/bench.json, book-cost.json.
 	$(BIN)/python -m unrolled.benchmarks

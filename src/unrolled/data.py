@@ -48,22 +48,31 @@ def _check_integer_array(name: str, array: np.ndarray) -> None:
 # --- Text: characters ----------------------------------------------------------------------
 
 
-# Python's help topics change with every release (3.11.2: 466,019 characters, 3.12.1: 492,155):
+# Python's help topics change with every release (joined: 3.11.7 465,126 characters, 3.12.1
+# 492,311):
 # the book uses those of one release, stored in the package and checked on every load.
 PYDOC_PYTHON = "3.11.7"
 PYDOC_FILE = Path(__file__).parent / "corpora" / f"pydoc-topics-{PYDOC_PYTHON}.json.xz"
 PYDOC_SHA256 = "e81a4f3fc71fafbd0d092e58804c106cd251e4580938d87221636fe846f18501"
 
 
-@functools.cache
 def load_pydoc_topics() -> dict[str, str]:
     """The help topics of Python 3.11.7's `pydoc_data.topics` (PSF licence), by name.
 
     Read from the copy pinned in this package (written by tools/pin_pydoc.py), so the text is
     the same under every Python version; its SHA-256 is checked, and a changed or damaged file
-    raises RuntimeError saying so.
+    raises RuntimeError saying so. Each call returns a new dict.
     """
-    raw = lzma.decompress(PYDOC_FILE.read_bytes())
+    return json.loads(_pinned_pydoc_bytes())
+
+
+@functools.cache
+def _pinned_pydoc_bytes() -> bytes:
+    """The pinned topics as checked JSON bytes (read and checked once)."""
+    try:
+        raw = lzma.decompress(PYDOC_FILE.read_bytes())
+    except lzma.LZMAError as error:
+        raise RuntimeError(f"{PYDOC_FILE} is damaged ({error}); restore it with git") from error
     digest = hashlib.sha256(raw).hexdigest()
     if digest != PYDOC_SHA256:
         raise RuntimeError(
@@ -71,7 +80,7 @@ def load_pydoc_topics() -> dict[str, str]:
             f"received {digest}; restore it with git or re-run tools/pin_pydoc.py with "
             f"Python {PYDOC_PYTHON}"
         )
-    return json.loads(raw)
+    return raw
 
 
 def load_pydoc_corpus(val_fraction: float = 0.1) -> tuple[str, str]:

