@@ -56,11 +56,37 @@ def test_attention_weights_ignore_padding_and_sum_to_one():
     np.testing.assert_allclose(weights[1].sum(axis=1), 1.0, rtol=1e-6)
 
 
-def test_greedy_equals_beam_of_width_one():
+def test_greedy_equals_beam_of_width_one_without_length_normalisation():
     for seed in range(5):
         model = toy(seed)
         greedy, _ = greedy_decode(model, SRC, LENGTHS, max_len=5)
         assert model_beam_search(model, SRC, LENGTHS, beam_width=1, max_len=5) == greedy
+
+
+def test_beam_of_width_one_is_not_greedy_with_length_normalisation():
+    """Chapter 7's statement: k = 1 beam search is greedy decoding only for beta = 0. Here
+    greedy stops at once (EOS has p = 0.5); the beam sets that hypothesis aside, goes on with
+    the best other token "a" (p = 0.4), then ends (EOS after "a": p = 0.99). Normalised by
+    length (beta = 1) the longer output scores higher, so the beam returns it."""
+    a = EOS + 1
+    first = np.full(a + 1, 0.05)
+    first[[EOS, a]] = 0.5, 0.4  # after BOS: EOS or "a"
+    then = np.full(a + 1, 0.0025)
+    then[EOS] = 1 - 0.0025 * a  # after "a": almost surely EOS
+    table = torch.log(torch.tensor(np.stack([first if t == BOS else then for t in range(a + 1)])))
+
+    def step(y_prev, state):
+        return table[y_prev], state  # (B, V): depends only on the previous token
+
+    def select(state, index):
+        return state
+
+    stop_now = length_normalised(float(table[BOS, EOS]), 1, 1.0)
+    go_on = length_normalised(float(table[BOS, a] + table[a, EOS]), 2, 1.0)
+    assert go_on > stop_now  # the longer output wins once normalised ...
+    assert beam_search(step, None, select, 1, 4, alpha=1.0) == ([a], pytest.approx(go_on))
+    plain = beam_search(step, None, select, 1, 4, alpha=0.0)  # ... but not without it
+    assert plain == ([], pytest.approx(float(table[BOS, EOS])))
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.6, 1.0])
