@@ -12,11 +12,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUBMISSIONS ?= submissions
 LINTED := src tests tools notebooks solutions
-EXPERIMENTS := adding sunspots langid charlm g2p
+EXPERIMENTS := adding sunspots langid charlm phonetisaurus g2p
 
-.PHONY: venv book test lint lab assignments grade export experiments bench clean
+.PHONY: help venv book pdf test lint lab assignments grade export experiments bench clean
+# `make` alone lists the verbs.
+.DEFAULT_GOAL := help
 
-venv: $(STAMP)
+help:  ## List the verbs and what each does (what `make` alone prints).
+	@echo 'Usage: make VERB [PYTHON=python3.11] [TORCH_INDEX=URL] (see README.md). Verbs:'
+	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:[^#]*## /\t/' | \
+	  while IFS=$$'\t' read -r verb description; do printf '  %-12s %s\n' "$$verb" "$$description"; done
+
+venv: $(STAMP)  ## Create .venv from the pinned requirements.txt (every verb does this first).
 
 # The first line checks $(PYTHON) and stops before anything is created (it runs even under -n).
 $(STAMP): requirements.txt pyproject.toml
@@ -37,11 +44,14 @@ book: $(STAMP)  ## Build the site strictly; print where it is.
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "The site is at $(CURDIR)/_build/html/index.html"
 
+pdf: $(STAMP)  ## The whole book as one PDF, offline, printed by Chromium: _build/pdf/unrolled.pdf.
+	$(BIN)/python tools/pdf.py
+
 test: $(STAMP) lint  ## The whole suite: package, notebooks, assignments, site, browser.
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval notebooks solutions --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff (lint and format check) over src, tests, tools, notebooks, solutions.
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
@@ -64,5 +74,5 @@ experiments: $(STAMP)  ## Rerun the experiments, ONLY=NAME for one (~2 h in all)
 bench: $(STAMP)  ## Benchmarks and the time to run the book (minutes); rewrite notebooks/results/bench.json, book-cost.json.
 	$(BIN)/python -m unrolled.benchmarks
 
-clean:
+clean:  ## Remove _build and the pytest cache.
 	rm -rf _build .pytest_cache

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from unrolled.benchmarks.machine import machine_info as machine  # noqa: F401  (re-exported)
+
+RESULTS_DIR = Path("notebooks") / "results"  # relative to the repository: run from its root
 
 
 @contextlib.contextmanager
@@ -41,3 +47,37 @@ def load_results(path: str | Path) -> dict[str, Any]:
 def torch_version() -> str:
     """The PyTorch version without its local build tag ("2.13.0", not "2.13.0+cpu")."""
     return torch.__version__.split("+")[0]
+
+
+def script(
+    name: str,
+    run: Callable[[dict[str, Any], bool], tuple[dict[str, Any], torch.nn.Module | None]],
+    settings: dict[str, Any],
+    tiny: dict[str, Any],
+    doc: str,
+    argv: list[str] | None = None,
+) -> int:
+    """The command line of an experiment: `--tiny` prints the tiny run's results as JSON; a full
+    run writes `NAME.json` (with the tiny run's results under "tiny", for the tests) and, if
+    `run` returns a model, the checkpoint `NAME.pt`, both in `--output`.
+
+    `run(settings, log)` returns (results, model or None); it runs on one thread.
+    """
+    parser = argparse.ArgumentParser(
+        prog=f"python -m unrolled.experiments {name}", description=doc.splitlines()[0]
+    )
+    parser.add_argument("--tiny", action="store_true", help="run the tiny configuration only")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="results directory")
+    args = parser.parse_args(argv)
+    with one_thread():
+        if args.tiny:
+            sys.stdout.write(dumps(run(tiny, False)[0]))
+            return 0
+        results, model = run(settings, True)
+        results["tiny"] = run(tiny, False)[0]
+    args.output.mkdir(parents=True, exist_ok=True)
+    if model is not None:
+        torch.save(model.state_dict(), args.output / f"{name}.pt")
+    (args.output / f"{name}.json").write_text(dumps(results))
+    print(f"wrote {args.output / name}.json", file=sys.stderr)
+    return 0

@@ -1,0 +1,176 @@
+"""The scoreboard: every real task of the book, its recurrent model against the baselines run
+on the same split by the same script, read from the committed results files (never typed).
+
+    python -m unrolled.experiments scoreboard   # rewrites notebooks/results/scoreboard.json
+
+Each entry: {"task", "section", "metric", "lower_is_better", "split", "rnn": {"model", "value",
+"range", "seeds"}, "baselines": {name: value}, "rnn_wins": {"median", "every_seed"}}, where
+"value" is the median over the seeds; the character model also has "combined", the network
+interpolated with the baseline (not counted as the network's win).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from unrolled.experiments.common import RESULTS_DIR, dumps, load_results
+
+NAME = "scoreboard"
+LAYER_NAMES = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def charlm_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Character language model: test bits per character, best recurrent kind by median."""
+    kind = min(results["models"], key=lambda k: results["models"][k]["test_bpc"]["median"])
+    model, kn = results["models"][kind], results["kneser_ney"]
+    return {
+        "task": "Character language model, Python's help pages",
+        "section": "notebooks/06-trained-models",
+        "metric": "bits per character",
+        "lower_is_better": True,
+        "split": f"held-out tenth of the corpus ({results['chars']['test']:,} characters)",
+        "rnn": _rnn(
+            f"{LAYER_NAMES[kind]}, H = {results['settings']['hidden']}", model, "test_bpc"
+        ),
+        "baselines": {
+            f"Kneser-Ney, order {kn['order']}, D = {kn['discount']} (tuned on dev)": kn[
+                "test_bpc"
+            ],
+            "Kneser-Ney, order 7, D = 0.75 (chapter 1)": kn["untuned_order7_test_bpc"],
+        },
+        "combined": _rnn(
+            f"{LAYER_NAMES[kind]} interpolated with the tuned Kneser-Ney model",
+            model,
+            "mixture_test_bpc",
+        ),
+    }
+
+
+def sunspots_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Sunspot forecasting: test RMSE of one-step forecasts."""
+    chosen, base = results["chosen"], results["baselines"]
+    return {
+        "task": "Yearly sunspot numbers, one-step forecast",
+        "section": "notebooks/06-trained-models",
+        "metric": "RMSE (sunspot number)",
+        "lower_is_better": True,
+        "split": "test years 1960-2008",
+        "rnn": _rnn(
+            f"{LAYER_NAMES[chosen['kind']]}, H = {chosen['hidden']}", results["rnn"], "test_rmse"
+        ),
+        "baselines": {
+            "naive (last value)": base["naive"]["test_rmse"],
+            f"AR({base['ar']['p']})": base["ar"]["test_rmse"],
+            f"AR({base['sqrt_ar']['p']}) on the square root": base["sqrt_ar"]["test_rmse"],
+        },
+    }
+
+
+def langid_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Language of a word: test accuracy."""
+    chosen, nb = results["chosen"], results["naive_bayes"]
+    direction = "bidirectional " if chosen["bidirectional"] else ""
+    return {
+        "task": "Language of a word (5 languages)",
+        "section": "notebooks/06-trained-models",
+        "metric": "accuracy",
+        "lower_is_better": False,
+        "split": f"held-out fifth of the words ({len(results['test_labels']):,})",
+        "rnn": _rnn(
+            f"{direction}{LAYER_NAMES[chosen['kind']]}, H = {results['settings']['hidden']}",
+            results["rnn"],
+            "test_accuracy",
+        ),
+        "baselines": {
+            f"naive Bayes, 1- to {nb['order']}-grams, alpha = {nb['alpha']} (tuned on dev)": nb[
+                "test_accuracy"
+            ],
+            "naive Bayes, bigrams, alpha = 1 (chapter 3)": nb["chapter3_test_accuracy"],
+        },
+    }
+
+
+def _rnn(model: str, results: dict[str, Any], metric: str) -> dict[str, Any]:
+    """The recurrent model's entry: median, range and number of seeds of `metric`."""
+    summary = results[metric]
+    return {
+        "model": model,
+        "value": summary["median"],
+        "range": [summary["min"], summary["max"]],
+        "seeds": len(results["runs"]),
+    }
+
+
+def g2p_entry(results: dict[str, Any], directory: Path) -> dict[str, Any] | None:
+    """Grapheme-to-phoneme: test WER (any listed pronunciation), in %, against Phonetisaurus
+    run on the same split by its own script (no entry without that results file)."""
+    baseline = directory / "phonetisaurus.json"
+    if not baseline.is_file():
+        return None
+    wfst = load_results(baseline)
+    wer = round(100 * results["test"]["beam"]["wer_any"], 2)
+    return {
+        "task": "Grapheme-to-phoneme conversion, CMUdict",
+        "section": "notebooks/07-seq2seq-attention",
+        "metric": "word error rate (%)",
+        "lower_is_better": True,
+        "split": f"held-out words ({results['sizes']['test']:,})",
+        "rnn": {
+            "model": f"BiGRU encoder, attention, beam {results['settings']['beam_width']}",
+            "value": wer,
+            "range": [wer, wer],
+            "seeds": 1,
+        },
+        "baselines": {
+            f"Phonetisaurus, order {wfst['chosen_order']} (tuned on dev)": round(
+                100 * wfst["test"]["wer_any"], 2
+            )
+        },
+    }
+
+
+ENTRIES = {
+    "charlm": charlm_entry,
+    "sunspots": sunspots_entry,
+    "langid": langid_entry,
+    "g2p": g2p_entry,
+}
+
+
+def build(directory: Path = RESULTS_DIR) -> dict[str, Any]:
+    """The scoreboard of every results file present in `directory`, in the book's order."""
+    tasks = [
+        entry(load_results(directory / f"{name}.json"), directory)
+        for name, entry in ENTRIES.items()
+        if (directory / f"{name}.json").is_file()
+    ]
+    tasks = [task for task in tasks if task is not None]
+    return judge({"description": __doc__.splitlines()[0], "tasks": tasks})
+
+
+def judge(board: dict[str, Any]) -> dict[str, Any]:
+    """Mark each task: does the recurrent model beat the best baseline, by its median and by
+    its worst seed? Returns `board`, changed in place."""
+    for task in board["tasks"]:
+        lower = task["lower_is_better"]
+        best = (min if lower else max)(task["baselines"].values())
+        median, worst = task["rnn"]["value"], task["rnn"]["range"][1 if lower else 0]
+        beats = (lambda v: v < best) if lower else (lambda v: v > best)  # noqa: B023
+        task["rnn_wins"] = {"median": beats(median), "every_seed": beats(worst)}
+    return board
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m unrolled.experiments scoreboard", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="results directory")
+    args = parser.parse_args(argv)
+    (args.output / f"{NAME}.json").write_text(dumps(build(args.output)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
