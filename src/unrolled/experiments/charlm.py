@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from unrolled.bptt import text_streams
 from unrolled.data import CharVocab, load_pydoc_corpus
-from unrolled.experiments.common import machine, script, torch_version
+from unrolled.experiments.common import provenance, script, spread
 from unrolled.ngram import KneserNeyLM
 
 NAME = "charlm"
@@ -256,11 +256,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], Ch
             ("test_bpc", [r["test_bpc"] for r in runs]),
             ("mixture_test_bpc", [r["mixture"]["test_bpc"] for r in runs]),
         ):
-            models[kind][name] = {
-                "median": round(float(np.median(values)), DECIMALS),
-                "min": min(values),
-                "max": max(values),
-            }
+            models[kind][name] = spread(values)
     results = {
         "description": __doc__.splitlines()[0],
         "settings": settings,
@@ -273,9 +269,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], Ch
         },
         "models": models,
         "checkpoint": {"kind": keep.kind, "seed": settings["seeds"][0]},
-        "seconds": round(time.perf_counter() - start),
-        "machine": machine(),
-        "torch": torch_version(),
+        **provenance(start),
     }
     return results, keep
 

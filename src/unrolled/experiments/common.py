@@ -6,10 +6,12 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from unrolled.benchmarks.machine import machine_info as machine  # noqa: F401  (re-exported)
@@ -47,6 +49,24 @@ def load_results(path: str | Path) -> dict[str, Any]:
 def torch_version() -> str:
     """The PyTorch version without its local build tag ("2.13.0", not "2.13.0+cpu")."""
     return torch.__version__.split("+")[0]
+
+
+def spread(values: list[float], decimals: int = 4) -> dict[str, float]:
+    """The median, minimum and maximum of a metric over seeds (the median rounded)."""
+    return {
+        "median": round(float(np.median(values)), decimals),
+        "min": min(values),
+        "max": max(values),
+    }
+
+
+def provenance(start: float) -> dict[str, Any]:
+    """How long a run took since `start` (time.perf_counter()), where, and with which torch."""
+    return {
+        "seconds": round(time.perf_counter() - start),
+        "machine": machine(),
+        "torch": torch_version(),
+    }
 
 
 def script(

@@ -40,7 +40,7 @@ from unrolled.autoregressive import (
     predict_one_step,
 )
 from unrolled.data import load_sunspots
-from unrolled.experiments.common import machine, script, torch_version
+from unrolled.experiments.common import provenance, script, spread
 
 NAME = "sunspots"
 SETTINGS: dict[str, Any] = {
@@ -270,19 +270,13 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
         "chosen": config,
         "rnn": {
             "runs": runs,
-            "test_rmse": {
-                "median": round(float(np.median(rmse)), DECIMALS),
-                "min": min(rmse),
-                "max": max(rmse),
-            },
+            "test_rmse": spread(rmse),
             "test_forecasts": [np.round(f[test], 2).tolist() for f in forecasts],
             "ensemble_test_rmse": round(
                 forecast_errors(activity[test], ensemble[test])["rmse"], DECIMALS
             ),
         },
-        "seconds": round(time.perf_counter() - start),
-        "machine": machine(),
-        "torch": torch_version(),
+        **provenance(start),
     }
     return results, None
 
