@@ -1,4 +1,5 @@
-# The verbs of the course kit. Every target sets up .venv from the pinned requirements first.
+# The verbs of the course kit; `make` alone lists them. Every verb that runs Python sets up .venv
+# from the pinned requirements first.
 SHELL := /bin/bash
 PYTHON ?= python3
 # The Pythons the book is tested with (pyproject.toml's requires-python says the same).
@@ -20,10 +21,9 @@ EXPERIMENTS := adding sunspots langid charlm phonetisaurus g2p
 
 help:  ## List the verbs and what each does (what `make` alone prints).
 	@echo 'Usage: make VERB [PYTHON=python3.11] [TORCH_INDEX=URL] (see README.md). Verbs:'
-	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:[^#]*## /\t/' | \
-	  while IFS=$$'\t' read -r verb description; do printf '  %-12s %s\n' "$$verb" "$$description"; done
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-venv: $(STAMP)  ## Create .venv from the pinned requirements.txt (every verb does this first).
+venv: $(STAMP)  ## Create .venv from the pinned requirements.txt (the verbs that run Python do it first).
 
 # The first line checks $(PYTHON) and stops before anything is created (it runs even under -n).
 $(STAMP): requirements.txt pyproject.toml

@@ -83,3 +83,48 @@ def test_without_torch_index_every_package_comes_from_the_default_index(tmp_path
     assert result.returncode == 0, result.stderr
     assert pip_installs(result)[0].endswith("pip install --quiet -r requirements.txt")
     assert "--index-url" not in result.stdout
+
+
+# `make help` and `make` alone: the verbs and their one-line `##` descriptions.
+
+MAKEFILE = (ROOT / "Makefile").read_text()
+
+
+def described_verbs() -> dict[str, str]:
+    """Each Makefile target written `verb: ...  ## description`, mapped to its description."""
+    pattern = re.compile(r"^([a-z][a-z-]*):[^#\n]*##[ \t]*(\S.*?)[ \t]*$", re.MULTILINE)
+    return dict(pattern.findall(MAKEFILE))
+
+
+def run_make(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`make ARGS` from the repository root, outside any calling make, with a throwaway VENV."""
+    outer = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
+    command = ["make", *args, f"VENV={tmp_path / 'venv'}"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_every_verb_has_a_description():
+    phony = re.search(r"^\.PHONY:(.*)$", MAKEFILE, re.MULTILINE)[1].split()
+    verbs = described_verbs()
+    assert {"help", "book", "pdf", "test", "lint", "clean"} <= set(verbs)
+    assert set(phony) == set(verbs), (
+        f"verbs without a `## description`: {sorted(set(phony) - set(verbs))}; "
+        f"described targets missing from .PHONY: {sorted(set(verbs) - set(phony))}"
+    )
+
+
+def test_make_help_lists_every_verb_with_its_description(tmp_path):
+    result = run_make(tmp_path, "help")
+    assert result.returncode == 0, result.stderr
+    listed = re.findall(r"^  (\S+) +(\S.*)$", result.stdout, re.MULTILINE)
+    assert listed == list(described_verbs().items())  # all of them, in the Makefile's order
+    assert not (tmp_path / "venv").exists()
+
+
+def test_make_alone_prints_the_help_and_installs_nothing(tmp_path):
+    alone = run_make(tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout == run_make(tmp_path, "help").stdout
+    assert "  pdf " in alone.stdout
+    assert not (tmp_path / "venv").exists()

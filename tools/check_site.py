@@ -25,6 +25,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+# Headless Chromium on a machine without a network: what the browser test and the PDF use.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 # <link rel=...> values that make the browser fetch (or connect to) the address by itself.
 FETCHING_RELS = {
     "stylesheet",
