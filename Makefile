@@ -15,7 +15,7 @@ SUBMISSIONS ?= submissions
 LINTED := src tests tools notebooks solutions
 EXPERIMENTS := adding sunspots langid charlm phonetisaurus g2p
 
-.PHONY: help venv book pdf test lint lab assignments grade export experiments bench clean
+.PHONY: help venv book pdf test test-portable lint lab assignments grade export experiments bench clean
 # `make` alone lists the verbs.
 .DEFAULT_GOAL := help
 
@@ -50,6 +50,9 @@ pdf: $(STAMP)  ## The whole book as one PDF, offline, printed by Chromium: _buil
 test: $(STAMP) lint  ## The whole suite: package, notebooks, assignments, site, browser.
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval notebooks solutions --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
+
+test-portable:  ## make test on the AVX2 code paths most laptops run (trained digits differ there).
+	OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2 $(MAKE) test
 
 lint: $(STAMP)  ## ruff (lint and format check) over src, tests, tools, notebooks, solutions.
 	$(BIN)/ruff check $(LINTED)

@@ -26,17 +26,25 @@ schuster1997bidirectional""".split()
 
 
 def toc_files() -> list[str]:
-    """Every document of _toc.yml (root first), without extension, e.g. 'book/intro'."""
+    """Every document of _toc.yml (root first, sections after their chapter), without
+    extension, e.g. 'book/intro'."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
     for part in toc["parts"]:
-        files += [chapter["file"] for chapter in part["chapters"]]
+        for chapter in part["chapters"]:
+            files += [
+                chapter["file"],
+                *(section["file"] for section in chapter.get("sections", [])),
+            ]
     return files
 
 
 def chapter_notebooks() -> list[str]:
-    """The numbered chapter notebooks of the table of contents (not the appendix)."""
-    return [n for n in toc_files() if n.startswith("notebooks/") and Path(n).name[:2].isdigit()]
+    """The numbered chapter notebooks of the table of contents (not their sections, not the
+    appendix): each ends with its exercises."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
+    return [n for n in chapters if n.startswith("notebooks/") and Path(n).name[:2].isdigit()]
 
 
 class Anchors(HTMLParser):

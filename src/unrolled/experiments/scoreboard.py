@@ -27,7 +27,7 @@ def charlm_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
     model, kn = results["models"][kind], results["kneser_ney"]
     return {
         "task": "Character language model, Python's help pages",
-        "section": "notebooks/06-trained-models",
+        "section": "notebooks/06-character-models",
         "metric": "bits per character",
         "lower_is_better": True,
         "split": f"held-out tenth of the corpus ({results['chars']['test']:,} characters)",
@@ -58,7 +58,10 @@ def sunspots_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
         "lower_is_better": True,
         "split": "test years 1960-2008",
         "rnn": _rnn(
-            f"{LAYER_NAMES[chosen['kind']]}, H = {chosen['hidden']}", results["rnn"], "test_rmse"
+            f"{LAYER_NAMES[chosen['kind']]}, H = {chosen['hidden']}"
+            + (f", with an AR({chosen['lags']}) highway" if chosen["lags"] else ""),
+            results["rnn"],
+            "test_rmse",
         ),
         "baselines": {
             "naive (last value)": base["naive"]["test_rmse"],
@@ -140,7 +143,8 @@ ENTRIES = {
 
 
 def build(directory: Path = RESULTS_DIR) -> dict[str, Any]:
-    """The scoreboard of every results file present in `directory`, in the book's order."""
+    """The scoreboard of every results file present in `directory`, in the book's order (each
+    entry function reads its results, and some a baseline's file beside it in `directory`)."""
     tasks = [
         entry(load_results(directory / f"{name}.json"), directory)
         for name, entry in ENTRIES.items()
