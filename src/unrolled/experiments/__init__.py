@@ -5,9 +5,9 @@ chapter notebooks read those files. `python -m unrolled.experiments` lists them.
 
 # name -> what it does and how long its full run takes on one core of the book's machine
 EXPERIMENTS = {
-    "adding": "chapter 5: adding and copy tasks, RNN/IRNN/LSTM, 5 seeds (~5 min)",
-    "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~10 min)",
-    "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~30 min)",
+    "adding": "chapter 5: adding and copy tasks, RNN/IRNN/LSTM, one seed (~5 min)",
+    "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
+    "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
     "g2p": "chapter 7: grapheme-to-phoneme with attention on CMUdict (~25 min)",

@@ -13,7 +13,7 @@ the test words once.
   dropout and a linear layer on the final state(s), trained with Adam on mini-batches. The
   kind, direction and epoch count are chosen by the median development accuracy over seeds.
 
-    python -m unrolled.experiments langid          # ~30 min on one core
+    python -m unrolled.experiments langid          # ~35 min on one core
     python -m unrolled.experiments langid --tiny   # seconds; prints the results as JSON
 
 Writes notebooks/results/langid.json (with every test prediction), which chapter 6 loads.

@@ -17,7 +17,7 @@ forecast is one step ahead from the true history, for the baselines and the netw
   the median development RMSE over the seeds; the number of updates by the median over seeds
   of each run's best development update.
 
-    python -m unrolled.experiments sunspots          # ~10 min on one core
+    python -m unrolled.experiments sunspots          # ~20 min on one core
     python -m unrolled.experiments sunspots --tiny   # seconds; prints the results as JSON
 
 Writes notebooks/results/sunspots.json, which chapter 6 loads.
