@@ -13,6 +13,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUBMISSIONS ?= submissions
 LINTED := src tests tools notebooks solutions
+NBVAL = $(BIN)/python -m pytest --nbval notebooks solutions \
+  --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
+# Another processor's kernels: OpenBLAS, MKL and PyTorch as on an AVX2 laptop (trained digits differ).
+AVX2 := OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2
 EXPERIMENTS := adding sunspots langid charlm phonetisaurus g2p
 
 .PHONY: help venv book pdf test test-portable lint lab assignments grade export experiments bench clean
@@ -49,10 +53,10 @@ pdf: $(STAMP)  ## The whole book as one PDF, offline, printed by Chromium: _buil
 
 test: $(STAMP) lint  ## The whole suite: package, notebooks, assignments, site, browser.
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest --nbval notebooks solutions --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
+	$(NBVAL)
 
-test-portable:  ## make test on the AVX2 code paths most laptops run (trained digits differ there).
-	OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2 $(MAKE) test
+test-portable: $(STAMP)  ## The notebooks again on the AVX2 code paths most laptops run (CI too).
+	$(AVX2) $(NBVAL)
 
 lint: $(STAMP)  ## ruff (lint and format check) over src, tests, tools, notebooks, solutions.
 	$(BIN)/ruff check $(LINTED)
