@@ -41,17 +41,10 @@ REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re
 
 # After the load event: wait for MathJax (if the page loads it) to finish typesetting, and for
 # every image to load or fail, then report what the page shows.
-INSPECT_PAGE = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
-  const images = Array.from(document.images);
-  images.forEach((img) => { img.loading = "eager"; });
-  await Promise.all(images.map((img) => img.complete ? null : new Promise((done) => {
-    img.addEventListener("load", done);
-    img.addEventListener("error", done);
-  })));
-  return {
+INSPECT_PAGE = (
+    "async () => {\n"
+    + check_site.PAGE_READY_JS
+    + """  return {
     mathjax: Boolean(window.MathJax && MathJax.startup && MathJax.startup.promise),
     typeset: document.querySelectorAll("mjx-container").length,
     untypeset: Array.from(document.querySelectorAll("span.math, div.math"))
@@ -64,6 +57,7 @@ INSPECT_PAGE = """async () => {
     links: Array.from(document.querySelectorAll("a[href]"), (a) => a.href),
   };
 }"""
+)
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

@@ -36,6 +36,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# JavaScript (inside an async function) that waits until MathJax, if the page loads it, has
+# typeset every formula and every image has loaded or failed: the browser test and the PDF.
+PAGE_READY_JS = """\
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const images = Array.from(document.images);
+  images.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(images.map((img) => img.complete ? null : new Promise((done) => {
+    img.addEventListener("load", done);
+    img.addEventListener("error", done);
+  })));
+"""
+
 # <link rel=...> values that make the browser fetch (or connect to) the address by itself.
 FETCHING_RELS = {
     "stylesheet",

@@ -33,7 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from check_site import CHROMIUM_ARGS  # tools/ is on the path: this script lives there
+from check_site import (
+    CHROMIUM_ARGS,
+    PAGE_READY_JS,
+)  # tools/ is on the path: this script lives there
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,17 +92,10 @@ FOOTER = (
 
 # After the load event: wait for MathJax and for every image and font, then say what is on
 # the page (formulas typeset, formulas left as TeX, MathJax errors, images that failed).
-WAIT_FOR_PAGE = r"""async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;
-  }
-  const images = Array.from(document.images);
-  images.forEach((img) => { img.loading = "eager"; });
-  await Promise.all(images.map((img) => img.complete ? null : new Promise((done) => {
-    img.addEventListener("load", done);
-    img.addEventListener("error", done);
-  })));
-  await document.fonts.ready;
+WAIT_FOR_PAGE = (
+    "async () => {\n"
+    + PAGE_READY_JS
+    + r"""  await document.fonts.ready;
   // A display formula wider than the text is scaled down to fit (MathJax 3 cannot break
   // lines); then list what still does not fit, by its first words.
   const words = (e) => e.textContent.replace(/\s+/g, " ").trim().slice(0, 60);
@@ -135,6 +131,7 @@ WAIT_FOR_PAGE = r"""async () => {
                          .map((img) => img.getAttribute("src")),
   };
 }"""
+)
 
 
 def build_single_page(path_output: Path) -> Path:
