@@ -20,7 +20,7 @@ from unrolled.experiments.common import dumps, load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "notebooks" / "results"
-MODULES = {"sunspots": sunspots, "langid": langid}  # with committed results
+MODULES = {"sunspots": sunspots, "langid": langid, "charlm": charlm}  # with committed results
 HEADLINE = {"sunspots": "test_rmse", "langid": "test_accuracy", "charlm": "test_bpc"}
 
 
@@ -75,10 +75,22 @@ def test_a_tiny_rerun_reproduces_the_committed_one(experiment):
     assert_results_close(json.loads(done.stdout), results["tiny"])
 
 
+def test_the_charlm_checkpoint_scores_what_its_results_say():
+    results = load_results(RESULTS / "charlm.json")
+    model = charlm.load_model(results, RESULTS / "charlm.pt")
+    kind, seed = results["checkpoint"]["kind"], results["checkpoint"]["seed"]
+    assert model.kind == kind
+    run = next(r for r in results["models"][kind]["runs"] if r["seed"] == seed)
+    text = charlm.texts(results["settings"])["test"]
+    ids = np.array([results["vocab"].index(c) for c in text])
+    assert charlm.bits_per_char(model, ids) == pytest.approx(run["test_bpc"], abs=1e-3)
+
+
 def test_scoreboard_is_built_from_the_results_files():
     committed = load_results(RESULTS / "scoreboard.json")
     assert committed == json.loads(json.dumps(scoreboard.build(RESULTS)))
     assert {task["task"] for task in committed["tasks"]} == {
+        "Character language model, Python's help pages",
         "Yearly sunspot numbers, one-step forecast",
         "Language of a word (5 languages)",
         "Grapheme-to-phoneme conversion, CMUdict",
