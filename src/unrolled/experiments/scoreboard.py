@@ -95,6 +95,34 @@ def langid_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
     }
 
 
+def ner_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Named entities: CoNLL entity F1 on the test sentences, in %."""
+    lstm, window = results["models"]["lstm"], results["models"]["window"]
+    percent = {k: round(100 * v, 2) for k, v in lstm["test_f1"].items()}
+    return {
+        "task": "Named entities in news, CoNLL-2003",
+        "section": "notebooks/06-named-entities",
+        "metric": "entity F1 (%)",
+        "lower_is_better": False,
+        "split": f"the shared task's test sentences ({results['sizes']['test']:,})",
+        "rnn": {
+            "model": f"bidirectional LSTM, H = {results['settings']['hidden']} each way",
+            "value": percent["median"],
+            "range": [percent["min"], percent["max"]],
+            "seeds": len(lstm["test"]),
+        },
+        "baselines": {
+            f"window of {2 * results['settings']['window'] + 1} words, feed-forward "
+            f"(median of {len(window['test'])} seeds)": round(
+                100 * window["test_f1"]["median"], 2
+            ),
+            "most frequent tag of each word": round(
+                100 * results["most_frequent_tag"]["test"]["f1"], 2
+            ),
+        },
+    }
+
+
 def _rnn(model: str, results: dict[str, Any], metric: str) -> dict[str, Any]:
     """The recurrent model's entry: median, range and number of seeds of `metric`."""
     summary = results[metric]
@@ -138,6 +166,7 @@ ENTRIES = {
     "charlm": charlm_entry,
     "sunspots": sunspots_entry,
     "langid": langid_entry,
+    "ner": ner_entry,
     "g2p": g2p_entry,
 }
 
