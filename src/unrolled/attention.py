@@ -144,6 +144,8 @@ def attention_weights_forward(
     if mask is None:
         mask = np.ones(scores.shape, dtype=bool)
     check_shape("mask", mask, ("N", "T"), dims)
+    if mask.dtype != bool and not np.isin(mask, (0, 1)).all():
+        raise ValueError(f"mask: expected True/False (or 1/0), received values {np.unique(mask)}")
     mask = mask.astype(bool)
     if not mask.any(axis=1).all():
         raise ValueError("mask: every row needs at least one real (True) position")
@@ -216,6 +218,9 @@ def attention_forward(
     if score not in SCORES:
         raise ValueError(f"score: expected one of {sorted(SCORES)}, received {score!r}")
     params = params or {}
+    if mask is not None:  # zero the padded states: what they hold (even NaN) cannot matter
+        check_shape("mask", mask, ("N", "T"), check_shape("h", h, ("N", "T", "H")))
+        h = np.where(np.asarray(mask, dtype=bool)[..., None], h, 0.0)  # (N, T, H)
     scores, score_cache = SCORES[score][0](s, h, **params)  # (N, T)
     alpha, weights_cache = attention_weights_forward(scores, mask)  # (N, T)
     c, context_cache = context_forward(alpha, h)  # (N, H)

@@ -71,7 +71,8 @@ def rnn_forward(
     hs[:, -1], but pad_packed_sequence returns zeros at the padded steps.
 
     Args:
-        x: inputs, shape (N, T, D); values at padded steps are ignored.
+        x: inputs, shape (N, T, D); values at padded steps are ignored (read as zeros, so even
+            NaN there reaches neither the states nor, in rnn_backward, any gradient).
         h0: initial hidden states h(0), shape (N, H).
         U: input-to-hidden weights, shape (H, D).
         W: hidden-to-hidden weights, shape (H, H).
@@ -100,8 +101,10 @@ def rnn_forward(
     hs = np.zeros((dims["N"], dims["T"], dims["H"]), dtype=np.result_type(x, h0, U, W, b))
     h, steps = h0, []
     for t in range(dims["T"]):
-        h_new, step_cache = rnn_step_forward(x[:, t], h, U, W, b)  # (N, H)  same U, W, b
-        h = np.where(mask[:, t, None] == 1, h_new, h)  # (N, H)  Eq. (ch2-rnn-mask)
+        real = mask[:, t, None] == 1  # (N, 1)
+        x_t = x[:, t] if real.all() else np.where(real, x[:, t], 0.0)  # (N, D)  padding: zeros
+        h_new, step_cache = rnn_step_forward(x_t, h, U, W, b)  # (N, H)  same U, W, b
+        h = np.where(real, h_new, h)  # (N, H)  Eq. (ch2-rnn-mask)
         hs[:, t] = h
         steps.append(step_cache)
     return hs, {"steps": steps, "mask": mask}
@@ -292,6 +295,8 @@ def softmax_cross_entropy(
     check_shape("mask", mask, ("N", "T"), dims)
     if not np.isin(mask, (0, 1)).all():
         raise ValueError(f"mask: expected only 0 and 1, received values {np.unique(mask)}")
+    if not mask.all():  # padding cannot matter, even if NaN or inf
+        o = np.where(mask[..., None] == 1, o, 0.0)  # (N, T, K)
     z = o - o.max(axis=-1, keepdims=True)  # (N, T, K)  the largest score becomes 0
     log_y_hat = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))  # (N, T, K)  log softmax
     target = y[..., None]  # (N, T, 1)

@@ -9,7 +9,7 @@ EXPERIMENTS = {
     "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
     "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
-    "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against window and most-frequent tag (~70 min)",
+    "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
     "g2p": "chapter 7: grapheme-to-phoneme with attention on CMUdict (~25 min)",
     "scoreboard": "scoreboard.json: every real task, the recurrent model against its baselines",

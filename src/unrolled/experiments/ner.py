@@ -189,7 +189,7 @@ def predict(
     max_chars: int,
     batch: int = 256,
 ) -> list[list[str]]:
-    """The most probable tag of every word of every sentence (batched by length, little padding)."""
+    """The most probable tag of every word of every sentence (batched by length: less padding)."""
     model.eval()
     tags: list[list[str]] = [[] for _ in sentences]
     order = sorted(range(len(sentences)), key=lambda n: len(sentences[n]))
