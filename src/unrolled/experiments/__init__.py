@@ -5,7 +5,7 @@ chapter notebooks read those files. `python -m unrolled.experiments` lists them.
 
 # name -> what it does and how long its full run takes on one core of the book's machine
 EXPERIMENTS = {
-    "adding": "chapter 5: adding and copy tasks, RNN/IRNN/LSTM, one seed (~5 min)",
+    "adding": "chapter 5: adding and copy tasks, RNN/IRNN/LSTM, lr search, 5 seeds (~70 min)",
     "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
     "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",

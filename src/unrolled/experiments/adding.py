@@ -6,13 +6,19 @@ one CPU thread with Adam and gradient-norm clipping:
 
 - "rnn": the vanilla tanh RNN of chapters 2-4 (torch.nn.RNN, PyTorch's default initialisation);
 - "irnn": a ReLU RNN whose recurrent weights start as the identity (Le et al. 2015);
-- "lstm": torch.nn.LSTM, a preview of the gated cells of chapter 6.
+- "lstm": torch.nn.LSTM, a preview of the gated cells of chapter 6 (which reads this file).
 
-Every configuration (task, T, model, seed) seeds PyTorch itself and draws its own data from
-`unrolled.data`, so it gives the same numbers whether it runs alone or inside the sweep:
+Every model runs with 5 seeds. On the adding problem every model also gets the same
+learning-rate search (Adam at 3e-4 and 3e-3): the rate is chosen by the median loss over
+the seeds on development sequences, and the test sequences, drawn separately, only score the
+chosen rate. The copy task uses 3e-3 for both models. A run "solves" a task when its test loss
+is below a tenth of the best memoryless strategy's (`SOLVED`).
 
-    python -m unrolled.experiments.adding                         # the sweep, ~5 min on one core
-    python -m unrolled.experiments.adding --only adding:50:rnn    # one configuration, as JSON
+Every configuration (task, T, model, learning rate, seed) seeds PyTorch itself and draws its own
+data from `unrolled.data`, so it gives the same numbers whether it runs alone or in the sweep:
+
+    python -m unrolled.experiments.adding [--jobs 2]                  # the sweep, ~70 min
+    python -m unrolled.experiments.adding --only adding:50:rnn:0.003  # one configuration, as JSON
 
 The sweep writes notebooks/results/adding.json (see `--output`), which the chapter notebook
 reads with load_results. Numbers are rounded to DECIMALS decimals, and re-running the sweep
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -40,12 +47,13 @@ from unrolled.vanishing import identity_init
 TASKS = ("adding", "copy")
 LENGTHS = (50, 100, 200)
 MODELS = {"adding": ("rnn", "irnn", "lstm"), "copy": ("rnn", "lstm")}
-SEEDS = (0,)
+SEEDS = (0, 1, 2, 3, 4)
+LRS = {"adding": (3e-4, 3e-3), "copy": (3e-3,)}  # Adam's learning rates searched
+SOLVED = 0.1  # a run solves the task if its test loss is below this fraction of the baseline
 SETTINGS: dict[str, Any] = {
     "hidden": 32,  # H, for every model
     "batch": 64,  # sequences per update, fresh ones every update
     "updates": {"adding": 3000, "copy": 2000},
-    "lr": 3e-3,  # Adam
     "max_norm": 1.0,  # gradient-norm clipping, torch.nn.utils.clip_grad_norm_
     "n_test": 1000,  # held-out sequences, drawn once per configuration
     "eval_every": 100,  # updates between two points of the learning curve
@@ -59,6 +67,7 @@ SETTINGS: dict[str, Any] = {
 DECIMALS = 5
 DEFAULT_OUTPUT = Path("notebooks") / "results" / "adding.json"
 TEST_SEED = 2**31 - 1  # the test set's seed; training batches use seeds below 10**9
+DEV_SEED = TEST_SEED - 10**6  # the development set's (learning-rate choice)
 
 
 def task_sizes(task: str) -> tuple[int, int]:
@@ -149,13 +158,15 @@ def _round(value: float) -> float:
     return round(float(value), DECIMALS)
 
 
-def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
-    """Train one model on one task and length; return its entry of the results file.
+def run_config(task: str, T: int, model: str, lr: float, seed: int = 0) -> dict[str, Any]:
+    """Train one model on one task and length at one learning rate; return its entry of the
+    results file.
 
     Returns:
-        dict with task, T, model, seed, test_loss (MSE or nats per step on SETTINGS["n_test"]
-        held-out sequences), baseline, recall_accuracy (copy task: fraction of the copied
-        symbols predicted right, chance 1 / copy_symbols; None for the adding problem), the
+        dict with task, T, model, lr, seed, dev_loss and test_loss (MSE or nats per step on
+        SETTINGS["n_test"] development and held-out sequences, drawn separately), baseline,
+        recall_accuracy (copy task: fraction of the copied symbols predicted right, chance
+        1 / copy_symbols; None for the adding problem), the
         learning curve {"updates": [...], "test_loss": [...]}, all rounded to DECIMALS, and
         for the RNNs (None for the LSTM) histograms of the pre-activations a(t) on the first
         test sequences, every SETTINGS["histogram_every"] updates from update 0:
@@ -167,16 +178,18 @@ def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
         raise ValueError(f"model must be one of {MODELS[task]} for {task}, received {model!r}")
     if isinstance(T, bool) or not isinstance(T, int) or T < 2:
         raise ValueError(f"T must be an int >= 2, received {T!r}")
+    if not (isinstance(lr, float) and lr > 0):
+        raise ValueError(f"lr must be a positive float, received {lr!r}")
     updates = SETTINGS["updates"][task]
     with one_thread():
         torch.manual_seed(seed)
         net = Model(task, model)
-        optimizer = torch.optim.Adam(net.parameters(), lr=SETTINGS["lr"])
+        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         x_test, y_test = make_batch(task, SETTINGS["n_test"], T, seed=TEST_SEED - seed)
         curve: dict[str, list[float]] = {"updates": [], "test_loss": []}
         x_histogram = x_test[: SETTINGS["histogram_sequences"]]
         histograms: dict[str, list] | None = None
-        if model != "lstm":
+        if model in ("rnn", "irnn"):
             histograms = {"updates": [0], "counts": [preactivation_counts(net, x_histogram)]}
         for update in range(1, updates + 1):
             x, y = make_batch(task, SETTINGS["batch"], T, seed=seed * updates + update)
@@ -193,6 +206,8 @@ def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
                 histograms["updates"].append(update)
                 histograms["counts"].append(preactivation_counts(net, x_histogram))
         with torch.no_grad():
+            x_dev, y_dev = make_batch(task, SETTINGS["n_test"], T, seed=DEV_SEED - seed)
+            dev_loss = loss_of(task, net(x_dev), y_dev)
             prediction = net(x_test)
             test_loss = loss_of(task, prediction, y_test)
             recall = None
@@ -204,7 +219,9 @@ def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
         "task": task,
         "T": T,
         "model": model,
+        "lr": lr,
         "seed": seed,
+        "dev_loss": _round(dev_loss),
         "test_loss": _round(test_loss),
         "baseline": _round(baseline(task, T)),
         "recall_accuracy": recall,
@@ -213,32 +230,48 @@ def run_config(task: str, T: int, model: str, seed: int = 0) -> dict[str, Any]:
     }
 
 
-def configurations() -> list[tuple[str, int, str, int]]:
-    """Every (task, T, model, seed) of the sweep, in the order of the results file."""
+def configurations() -> list[tuple[str, int, str, float, int]]:
+    """Every (task, T, model, lr, seed) of the sweep, in the order of the results file."""
     return [
-        (task, T, model, seed)
+        (task, T, model, lr, seed)
         for task in TASKS
         for T in LENGTHS
         for model in MODELS[task]
+        for lr in LRS[task]
         for seed in SEEDS
     ]
 
 
-def run_sweep(log: bool = True) -> dict[str, Any]:
-    """Run every configuration; return the contents of the results file."""
+def _timed(config: tuple[str, int, str, float, int]) -> tuple[dict[str, Any], float]:
+    start = time.perf_counter()
+    return run_config(*config), time.perf_counter() - start
+
+
+def run_sweep(log: bool = True, jobs: int = 1) -> dict[str, Any]:
+    """Run every configuration, in `jobs` processes (the same numbers for any number: each
+    configuration seeds itself); return the contents of the results file."""
     results = []
-    for task, T, model, seed in configurations():
-        start = time.perf_counter()
-        entry = run_config(task, T, model, seed)
-        results.append(entry)
-        if log:
-            print(
-                f"{task:>6} T={T:<3} {model:<4} seed {seed}: test loss {entry['test_loss']:.5f}"
-                f" (baseline {entry['baseline']:.5f}), {time.perf_counter() - start:.0f} s",
-                file=sys.stderr,
-                flush=True,
-            )
-    settings = SETTINGS | {"lengths": list(LENGTHS), "models": MODELS, "seeds": list(SEEDS)}
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        done = pool.imap(_timed, configurations())
+        for (task, T, model, lr, seed), (entry, seconds) in zip(
+            configurations(), done, strict=True
+        ):
+            results.append(entry)
+            if log:
+                print(
+                    f"{task:>6} T={T:<3} {model:<4} lr {lr:<6} seed {seed}: test loss "
+                    f"{entry['test_loss']:.5f} (baseline {entry['baseline']:.5f}), "
+                    f"{seconds:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    settings = SETTINGS | {
+        "lengths": list(LENGTHS),
+        "models": MODELS,
+        "lrs": LRS,
+        "seeds": list(SEEDS),
+        "solved": SOLVED,
+    }
     return {
         "description": "Test loss of recurrent networks on the adding problem (MSE) and the copy "
         "task (cross-entropy, nats per step), written by python -m unrolled.experiments.adding",
@@ -248,36 +281,86 @@ def run_sweep(log: bool = True) -> dict[str, Any]:
     }
 
 
-def find_entry(results: dict[str, Any], task: str, T: int, model: str, seed: int = 0) -> dict:
-    """The entry of one configuration in the results; KeyError if it is not there."""
+def runs_of(results: dict[str, Any], task: str, T: int, model: str, lr: float) -> list[dict]:
+    """The entries of one model at one learning rate, one per seed, in seed order."""
+    return [
+        e
+        for e in results["results"]
+        if (e["task"], e["T"], e["model"], e["lr"]) == (task, T, model, lr)
+    ]
+
+
+def chosen_lr(results: dict[str, Any], task: str, T: int, model: str) -> float:
+    """The learning rate with the lowest median development loss over the seeds."""
+    lrs = results["settings"]["lrs"][task]
+    median = {
+        lr: np.median([e["dev_loss"] for e in runs_of(results, task, T, model, lr)]) for lr in lrs
+    }
+    return min(lrs, key=median.__getitem__)
+
+
+def find_entry(
+    results: dict[str, Any], task: str, T: int, model: str, seed: int = 0, lr: float | None = None
+) -> dict:
+    """The entry of one configuration (at the chosen learning rate unless `lr` is given);
+    KeyError if it is not there."""
+    if lr is None and any(e["task"] == task for e in results["results"]):
+        lr = chosen_lr(results, task, T, model)
     for entry in results["results"]:
-        if (entry["task"], entry["T"], entry["model"], entry["seed"]) == (task, T, model, seed):
+        if (entry["task"], entry["T"], entry["model"], entry["lr"], entry["seed"]) == (
+            task,
+            T,
+            model,
+            lr,
+            seed,
+        ):
             return entry
-    raise KeyError(f"no entry for task={task}, T={T}, model={model}, seed={seed}")
+    raise KeyError(f"no entry for task={task}, T={T}, model={model}, lr={lr}, seed={seed}")
 
 
-def parse_only(text: str) -> tuple[str, int, str, int]:
-    """'adding:50:rnn' or 'adding:50:rnn:1' -> (task, T, model, seed)."""
+def summary(results: dict[str, Any], task: str, T: int, model: str) -> dict[str, Any]:
+    """Test loss over the seeds at the chosen learning rate: lr, median, min, max, and how many
+    seeds solved the task (test loss below SOLVED times the baseline) out of how many."""
+    lr = chosen_lr(results, task, T, model)
+    runs = runs_of(results, task, T, model, lr)
+    losses = [e["test_loss"] for e in runs]
+    threshold = results["settings"]["solved"] * runs[0]["baseline"]
+    return {
+        "lr": lr,
+        "median": float(np.median(losses)),
+        "min": min(losses),
+        "max": max(losses),
+        "solved": sum(loss < threshold for loss in losses),
+        "seeds": len(runs),
+    }
+
+
+def parse_only(text: str) -> tuple[str, int, str, float, int]:
+    """'adding:50:rnn:0.003' or 'adding:50:rnn:0.003:1' -> (task, T, model, lr, seed)."""
     parts = text.split(":")
-    if len(parts) not in (3, 4) or not all(parts):
-        raise argparse.ArgumentTypeError(f"expected TASK:T:MODEL[:SEED], received {text!r}")
+    if len(parts) not in (4, 5) or not all(parts):
+        raise argparse.ArgumentTypeError(f"expected TASK:T:MODEL:LR[:SEED], received {text!r}")
     try:
-        return parts[0], int(parts[1]), parts[2], int(parts[3]) if len(parts) == 4 else 0
+        seed = int(parts[4]) if len(parts) == 5 else 0
+        return parts[0], int(parts[1]), parts[2], float(parts[3]), seed
     except ValueError as error:
-        raise argparse.ArgumentTypeError(f"T and SEED must be integers in {text!r}") from error
+        raise argparse.ArgumentTypeError(
+            f"T and SEED must be integers and LR a number in {text!r}"
+        ) from error
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", type=parse_only, metavar="TASK:T:MODEL[:SEED]", help="run one configuration"
+        "--only", type=parse_only, metavar="TASK:T:MODEL:LR[:SEED]", help="run one configuration"
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (one core each)")
     args = parser.parse_args(argv)
     if args.only:
         print(json.dumps(run_config(*args.only), indent=1, sort_keys=True))
         return 0
-    text = dumps(run_sweep())
+    text = dumps(run_sweep(jobs=args.jobs))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
     print(f"wrote {args.output}", file=sys.stderr)
