@@ -186,3 +186,111 @@ def test_stopping_early_never_changes_the_answer(monkeypatch, alpha):
     early = model_beam_search(model, src, lengths, beam_width=2, max_len=8, alpha=alpha)
     monkeypatch.setattr(seq2seq, "_settled", lambda alive, *_: not alive)
     assert model_beam_search(model, src, lengths, beam_width=2, max_len=8, alpha=alpha) == early
+
+
+def test_dropout_acts_while_training_only():
+    torch.manual_seed(0)
+    model = Seq2Seq(7, 5, embed_size=4, hidden_size=8, attention="additive", dropout=0.5)
+    tgt_in = torch.tensor([[BOS, 3, 4], [BOS, 4, 4]])
+    model.train()
+    assert not torch.equal(model(SRC, LENGTHS, tgt_in), model(SRC, LENGTHS, tgt_in))
+    model.eval()
+    torch.testing.assert_close(model(SRC, LENGTHS, tgt_in), model(SRC, LENGTHS, tgt_in))
+    with pytest.raises(ValueError, match=r"dropout: expected a probability in \[0, 1\)"):
+        Seq2Seq(7, 5, dropout=1.0)
+
+
+def test_ensemble_step_is_the_log_of_the_members_mean_distribution():
+    models = [toy(seed, "additive", scale=1.0) for seed in (0, 1, 2)]
+    ensemble = seq2seq.Ensemble(models)
+    y = torch.tensor([BOS, BOS])
+    memory, state = ensemble.encode(SRC, LENGTHS)
+    log_probs, new_state, alpha = ensemble.step(y, state, memory)
+    probs, states, alphas = [], [], []
+    for model in models:
+        member_memory, member_state = model.encode(SRC, LENGTHS)
+        lp, s, a = model.step(y, member_state, member_memory)
+        probs.append(lp.exp())
+        states.append(s)
+        alphas.append(a)
+    torch.testing.assert_close(log_probs.exp(), sum(probs) / 3)
+    torch.testing.assert_close(new_state, torch.cat(states, dim=1))
+    torch.testing.assert_close(alpha, sum(alphas) / 3)
+    assert alpha.shape == (2, 4) and torch.all(alpha[1, 2:] == 0)  # padding still ignored
+
+
+def test_an_ensemble_of_copies_decodes_like_its_member():
+    model = toy(3, "additive", vocab=6, scale=1.0)
+    ensemble = seq2seq.Ensemble([model, model])
+    assert greedy_decode(ensemble, SRC, LENGTHS, 6)[0] == greedy_decode(model, SRC, LENGTHS, 6)[0]
+    for alpha in (0.0, 1.0):
+        assert model_beam_search(ensemble, SRC, LENGTHS, 3, 6, alpha) == model_beam_search(
+            model, SRC, LENGTHS, 3, 6, alpha
+        )
+
+
+def test_ensemble_arguments():
+    with pytest.raises(TypeError, match="models: expected a non-empty list of Seq2Seq"):
+        seq2seq.Ensemble([])
+    with pytest.raises(
+        ValueError, match=r"models: expected one hidden size, received sizes \[8, 16\]"
+    ):
+        seq2seq.Ensemble([toy(0), Seq2Seq(7, 5, hidden_size=16)])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: m.encode(SRC.float(), LENGTHS), ValueError, "src: expected integer token"),
+        (
+            lambda m: m.encode(SRC + 5, LENGTHS),
+            ValueError,
+            r"src: expected token indices in \[0, 7\)",
+        ),
+        (lambda m: m.encode(SRC - 1, LENGTHS), ValueError, r"received values in \[-1, 5\]"),
+        (lambda m: m.encode(SRC.tolist(), LENGTHS), TypeError, "src: .*needs an array"),
+        (
+            lambda m: m.encode(SRC, torch.tensor([5, 2])),
+            ValueError,
+            r"lengths: expected values in \[1, T = 4\]",
+        ),
+        (
+            lambda m: m.encode(SRC, torch.tensor([4, 0])),
+            ValueError,
+            "received values in \\[0, 4\\]",
+        ),
+        (lambda m: m.encode(SRC, torch.tensor([4])), ValueError, "lengths: expected shape"),
+        (
+            lambda m: m.encode(SRC, torch.tensor([4.0, 2.0])),
+            ValueError,
+            "lengths: expected integers",
+        ),
+        (lambda m: m.encode(SRC, [4, 2]), TypeError, "lengths: expected a torch.Tensor"),
+        (lambda m: greedy_decode(m, SRC, LENGTHS, 0), ValueError, "max_len: expected an int >= 1"),
+        (lambda m: greedy_decode(m, SRC, LENGTHS, 2.5), TypeError, "max_len: expected an int"),
+        (
+            lambda m: model_beam_search(m, SRC, LENGTHS, 2.5, 4),
+            TypeError,
+            "beam_width: expected an int",
+        ),
+        (lambda m: length_normalised(-1.0, 0, 1.0), ValueError, "length: expected an int >= 1"),
+        (lambda m: length_normalised(-1.0, 2, -1.0), ValueError, "alpha: expected alpha >= 0"),
+        (
+            lambda m: exhaustive_search(lambda y, s: (None, s), None, 5, 0),
+            ValueError,
+            "max_len: expected an int >= 1",
+        ),
+        (
+            lambda m: exhaustive_search(lambda y, s: (None, s), None, 5, 3, alpha=-1.0),
+            ValueError,
+            "alpha: expected alpha >= 0",
+        ),
+        (lambda m: source_step(m, m.encode(SRC, LENGTHS)[0]), ValueError, "memory: expected one"),
+        (lambda m: seq2seq.Attention("dot", 0), ValueError, "hidden_size: expected an int >= 1"),
+        (lambda m: Seq2Seq(7, 5, hidden_size=2.5), TypeError, "hidden_size: expected an int"),
+        (lambda m: Seq2Seq(0, 5), ValueError, "src_vocab: expected an int >= 1"),
+    ],
+)
+def test_malformed_calls_raise_clear_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call(toy(0))

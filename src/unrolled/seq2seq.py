@@ -29,6 +29,41 @@ PAD, BOS, EOS = 0, 1, 2
 ATTENTION = ("none", "dot", "general", "additive")
 
 
+def _check_positive_int(name: str, value: object) -> None:
+    """A count such as a size, a beam width or a length: an int >= 1 (not a float, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}: expected an int >= 1, received {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}: expected an int >= 1, received {value}")
+
+
+def _check_tokens(name: str, ids: object, vocab_size: int) -> None:
+    """Token indices: an integer tensor with every value in [0, vocab_size)."""
+    if not isinstance(ids, torch.Tensor):
+        raise TypeError(f"{name}: expected a torch.Tensor, received {type(ids).__name__}")
+    if ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
+        raise ValueError(f"{name}: expected integer token indices, received dtype {ids.dtype}")
+    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        raise ValueError(
+            f"{name}: expected token indices in [0, {vocab_size}), received values in "
+            f"[{int(ids.min())}, {int(ids.max())}]"
+        )
+
+
+def _check_lengths(lengths: object, n: int, t: int) -> None:
+    """Source lengths: (N,) integers in [1, T] (each source has a real token; none overflows)."""
+    if not isinstance(lengths, torch.Tensor):
+        raise TypeError(f"lengths: expected a torch.Tensor, received {type(lengths).__name__}")
+    check_shape("lengths", lengths, (n,))
+    if lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
+        raise ValueError(f"lengths: expected integers, received dtype {lengths.dtype}")
+    if n and (int(lengths.min()) < 1 or int(lengths.max()) > t):
+        raise ValueError(
+            f"lengths: expected values in [1, T = {t}], received values in "
+            f"[{int(lengths.min())}, {int(lengths.max())}]"
+        )
+
+
 class Encoder(nn.Module):
     """Embedding + one-layer GRU; returns all states (N, T, H) and the last real state (N, H).
 
@@ -72,6 +107,9 @@ class Attention(nn.Module):
         super().__init__()
         if score not in ATTENTION[1:]:
             raise ValueError(f"score: expected one of {ATTENTION[1:]}, received {score!r}")
+        _check_positive_int("hidden_size", hidden_size)
+        if attention_size is not None:
+            _check_positive_int("attention_size", attention_size)
         self.score = score
         if score == "general":
             self.W_a = nn.Linear(hidden_size, hidden_size, bias=False)
@@ -130,18 +168,35 @@ class Seq2Seq(nn.Module):
         hidden_size: int = 64,
         attention: str = "dot",
         bidirectional: bool = False,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if attention not in ATTENTION:
             raise ValueError(f"attention: expected one of {ATTENTION}, received {attention!r}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout: expected a probability in [0, 1), received {dropout}")
+        for name, size in (
+            ("src_vocab", src_vocab),
+            ("tgt_vocab", tgt_vocab),
+            ("embed_size", embed_size),
+            ("hidden_size", hidden_size),
+        ):
+            _check_positive_int(name, size)
         self.encoder = Encoder(src_vocab, embed_size, hidden_size, bidirectional)
         self.embed = nn.Embedding(tgt_vocab, embed_size, padding_idx=PAD)
         self.attention = None if attention == "none" else Attention(attention, hidden_size)
         self.cell = nn.GRUCell(embed_size + hidden_size, hidden_size)
+        self.drop = nn.Dropout(dropout)  # on the output layer's input, while training
         self.out = nn.Linear(2 * hidden_size, tgt_vocab)
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
-        """Encode a padded batch: the memory and the decoder's initial state s_0 = h_last."""
+        """Encode a padded batch: the memory and the decoder's initial state s_0 = h_last.
+
+        src: (N, T) token indices in [0, src_vocab); lengths: (N,) real lengths in [1, T].
+        """
+        check_shape("src", src, ("N", "T"))
+        _check_tokens("src", src, self.encoder.embed.num_embeddings)
+        _check_lengths(lengths, src.shape[0], src.shape[1])
         h, h_last = self.encoder(src, lengths)
         mask = torch.arange(src.shape[1])[None, :] < lengths[:, None]  # (N, T)
         keys = h if self.attention is None else self.attention.keys(h)
@@ -153,14 +208,14 @@ class Seq2Seq(nn.Module):
         """One decoder step: y_prev (N,) tokens, state (N, H) -> log-probs (N, V), state, alpha.
 
         c_t attends with the previous state; s_t = GRU([embed(y_{t-1}); c_t], s_{t-1});
-        the output layer reads [s_t; c_t].
+        the output layer reads [s_t; c_t] (through dropout, while training).
         """
         if self.attention is None:
             c, alpha = memory.h_last, None
         else:
             c, alpha = self.attention(state, memory.h, memory.keys, memory.mask)  # (N, H), (N, T)
         state = self.cell(torch.cat([self.embed(y_prev), c], dim=1), state)  # (N, H)
-        logits = self.out(torch.cat([state, c], dim=1))  # (N, V)
+        logits = self.out(self.drop(torch.cat([state, c], dim=1)))  # (N, V)
         return torch.log_softmax(logits, dim=1), state, alpha
 
     def forward(
@@ -175,6 +230,61 @@ class Seq2Seq(nn.Module):
         return torch.stack(out, dim=1)
 
 
+class Ensemble(nn.Module):
+    """Several trained Seq2Seq models decoding as one: at every step the next-token
+    distribution is the mean of the members' distributions,
+    log p(y_t | ...) = log (1/K) sum_k p_k(y_t | ...),
+    each member reading its own state. Greedy and beam decoding accept it in place of a model.
+
+    The members must share the hidden size: the ensemble's state is theirs side by side,
+    (N, K H), so that the beam search can reorder it like one model's state.
+    """
+
+    def __init__(self, models: list[Seq2Seq]) -> None:
+        super().__init__()
+        if not models or not all(isinstance(m, Seq2Seq) for m in models):
+            raise TypeError(f"models: expected a non-empty list of Seq2Seq, received {models!r}")
+        sizes = {m.cell.hidden_size for m in models}
+        if len(sizes) != 1:
+            raise ValueError(f"models: expected one hidden size, received sizes {sorted(sizes)}")
+        self.members = nn.ModuleList(models)
+        self.hidden_size = sizes.pop()
+
+    def encode(
+        self, src: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[EnsembleMemory, torch.Tensor]:
+        """Every member's memory, and their initial states side by side (N, K H)."""
+        encoded = [m.encode(src, lengths) for m in self.members]
+        return EnsembleMemory([mem for mem, _ in encoded]), torch.cat([s for _, s in encoded], 1)
+
+    def step(
+        self, y_prev: torch.Tensor, state: torch.Tensor, memory: EnsembleMemory
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """One step of every member: the log of their mean distribution (N, V), their new
+        states (N, K H), and their mean attention weights (N, T) (None without attention)."""
+        outputs = [
+            m.step(y_prev, s, mem)
+            for m, s, mem in zip(
+                self.members, state.split(self.hidden_size, dim=1), memory.members, strict=True
+            )
+        ]
+        log_probs = torch.stack([lp for lp, _, _ in outputs])  # (K, N, V)
+        mean = torch.logsumexp(log_probs, dim=0) - np.log(len(outputs))
+        alphas = [a for _, _, a in outputs]
+        alpha = None if alphas[0] is None else torch.stack(alphas).mean(dim=0)
+        return mean, torch.cat([s for _, s, _ in outputs], dim=1), alpha
+
+
+@dataclass
+class EnsembleMemory:
+    """The members' memories; select() selects the same examples in each."""
+
+    members: list[Memory]
+
+    def select(self, index: torch.Tensor) -> EnsembleMemory:
+        return EnsembleMemory([m.select(index) for m in self.members])
+
+
 def teacher_forcing_input(tgt: torch.Tensor) -> torch.Tensor:
     """[BOS, y_1, ..., y_{U-1}]: the decoder's inputs under teacher forcing, (N, U) from (N, U)."""
     check_shape("tgt", tgt, ("N", "U"))
@@ -183,13 +293,14 @@ def teacher_forcing_input(tgt: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def greedy_decode(
-    model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, max_len: int
+    model: Seq2Seq | Ensemble, src: torch.Tensor, lengths: torch.Tensor, max_len: int
 ) -> tuple[list[list[int]], list[np.ndarray]]:
     """Free-running greedy decoding: feed back the most likely token until EOS or max_len.
 
     Returns each example's tokens (without EOS) and its attention weights (steps, T) (empty
     arrays without attention).
     """
+    _check_positive_int("max_len", max_len)
     memory, state = model.encode(src, lengths)
     y = torch.full((src.shape[0],), BOS, dtype=torch.long)
     tokens, alphas, done = [], [], torch.zeros(src.shape[0], dtype=torch.bool)
@@ -219,6 +330,9 @@ StepFn = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
 
 def length_normalised(log_prob: float, length: int, alpha: float) -> float:
     """The beam's ranking score log p(y) / |y|^alpha, Eq. (ch7-length-norm); |y| counts EOS."""
+    _check_positive_int("length", length)
+    if alpha < 0:
+        raise ValueError(f"alpha: expected alpha >= 0, received {alpha}")
     return log_prob / length**alpha
 
 
@@ -293,11 +407,10 @@ def _settled(
 
 
 def _check_beam(beam_width: int, max_len: int, alpha: float) -> None:
-    if beam_width < 1 or max_len < 1 or alpha < 0:
-        raise ValueError(
-            "beam_width and max_len must be >= 1 and alpha >= 0, received "
-            f"{beam_width}, {max_len}, {alpha}"
-        )
+    _check_positive_int("beam_width", beam_width)
+    _check_positive_int("max_len", max_len)
+    if alpha < 0:
+        raise ValueError(f"alpha: expected alpha >= 0, received {alpha}")
 
 
 def beam_search(
@@ -347,6 +460,8 @@ def source_step(model: Seq2Seq, memory: Memory) -> StepFn:
 
     memory holds one source (batch of 1); every hypothesis of the search reads it.
     """
+    if memory.h.shape[0] != 1:
+        raise ValueError(f"memory: expected one encoded source, received {memory.h.shape[0]}")
 
     def step(y_prev: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         index = torch.zeros(len(y_prev), dtype=torch.long)
@@ -364,6 +479,8 @@ def exhaustive_search(
     Every sequence of at most max_len tokens that ends at its first EOS, or reaches max_len,
     is scored with log p / |y|^alpha. Feasible only for tiny vocabularies: V^max_len calls.
     """
+    _check_positive_int("vocab_size", vocab_size)
+    _check_beam(1, max_len, alpha)
     best: tuple[float, list[int]] = (-np.inf, [])
 
     def extend(tokens: list[int], log_prob: float, state: object) -> None:
@@ -387,7 +504,7 @@ def exhaustive_search(
 
 @torch.no_grad()
 def model_beam_search(
-    model: Seq2Seq,
+    model: Seq2Seq | Ensemble,
     src: torch.Tensor,
     lengths: torch.Tensor,
     beam_width: int,
