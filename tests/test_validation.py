@@ -1,4 +1,5 @@
-"""check_shape: shapes that match bind names; shapes that do not give readable messages."""
+"""unrolled.validation: shapes that match bind names, shapes that do not give readable messages;
+the optimisers and clipping functions reject malformed arguments by name."""
 
 import doctest
 import re
@@ -8,7 +9,9 @@ import pytest
 import torch
 
 from unrolled import validation
+from unrolled.bptt import Adagrad, Adam, clip_grad_norm
 from unrolled.validation import check_class_indices, check_shape
+from unrolled.vanishing import clip_grad_value
 
 
 def test_binds_named_dims_and_shares_them_through_dims():
@@ -99,3 +102,53 @@ def test_class_indices_accept_integers_in_range():
 def test_class_indices_name_what_is_wrong(y, message):
     with pytest.raises(ValueError, match=message):
         check_class_indices("y", y, 3)
+
+
+def _params():
+    return {"W": np.ones((2, 2)), "b": np.zeros(2)}
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: Adam([np.ones(2)]), TypeError, "params: expected a dict of name -> float array"),
+        (lambda: Adam({"W": [1.0]}), TypeError, r"params\['W'\]: expected a NumPy array"),
+        (
+            lambda: Adam({"W": np.ones(2, int)}),
+            ValueError,
+            r"params\['W'\]: expected a float array",
+        ),
+        (
+            lambda: Adam(_params(), lr=float("inf")),
+            ValueError,
+            "lr: expected a finite number >= 0",
+        ),
+        (lambda: Adam(_params(), lr="0.1"), TypeError, "lr: expected a number >= 0"),
+        (lambda: Adam(_params(), betas=(1.0, 0.999)), ValueError, r"betas: expected two numbers"),
+        (lambda: Adagrad(_params(), lr=-1.0), ValueError, "lr: expected a finite number >= 0"),
+        (lambda: Adagrad(_params(), eps=-1.0), ValueError, "eps: expected a finite number >= 0"),
+        (
+            lambda: clip_grad_norm({"W": np.ones(2, int)}, 1.0),
+            ValueError,
+            "expected a float array",
+        ),
+        (
+            lambda: clip_grad_norm(_params(), float("nan")),
+            ValueError,
+            "max_norm: expected a finite",
+        ),
+        (lambda: clip_grad_value([np.ones(2)], 1.0), TypeError, "grads: expected a dict"),
+        (lambda: clip_grad_value(_params(), -1.0), ValueError, "clip_value: expected a finite"),
+    ],
+)
+def test_optimisers_and_clipping_reject_malformed_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_read_only_gradients_are_rejected_and_empty_ones_accepted_alike():
+    frozen = np.ones(3)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match=r"grads\['W'\]: expected a writeable array"):
+        clip_grad_norm({"W": frozen}, 1.0)
+    assert clip_grad_norm({}, 1.0) == 0.0 and clip_grad_value({}, 1.0) == 0.0

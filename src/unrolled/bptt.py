@@ -27,7 +27,7 @@ from unrolled.rnn import (
     softmax,
     softmax_cross_entropy,
 )
-from unrolled.validation import check_shape
+from unrolled.validation import check_float_arrays, check_positive, check_shape
 
 Params = dict[str, np.ndarray]
 PARAMETER_NAMES = ("U", "W", "b", "V", "c")
@@ -144,8 +144,8 @@ def clip_grad_norm(grads: Params, max_norm: float) -> float:
     Returns:
         the global norm before clipping.
     """
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be positive, received {max_norm!r}")
+    check_float_arrays("grads", grads)
+    check_positive("max_norm", max_norm)
     total = float(np.sqrt(sum(np.sum(grad**2) for grad in grads.values())))
     scale = min(1.0, max_norm / (total + 1e-6))  # PyTorch's 1e-6 avoids dividing by zero
     for grad in grads.values():
@@ -160,6 +160,9 @@ class Adagrad:
     """
 
     def __init__(self, params: Params, lr: float = 1e-2, eps: float = 1e-10) -> None:
+        check_float_arrays("params", params)
+        check_positive("lr", lr, allow_zero=True)
+        check_positive("eps", eps, allow_zero=True)
         self.params, self.lr, self.eps = params, lr, eps
         self.sum_squares = {name: np.zeros_like(value) for name, value in params.items()}
 
@@ -185,6 +188,11 @@ class Adam:
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
     ) -> None:
+        check_float_arrays("params", params)
+        check_positive("lr", lr, allow_zero=True)
+        check_positive("eps", eps, allow_zero=True)
+        if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
+            raise ValueError(f"betas: expected two numbers in [0, 1), received {betas!r}")
         self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
         self.m = {name: np.zeros_like(value) for name, value in params.items()}
         self.v = {name: np.zeros_like(value) for name, value in params.items()}

@@ -143,3 +143,38 @@ def check_class_indices(name: str, y: Any, n_classes: int) -> None:
             f"{name}: expected class indices in [0, {n_classes}), "
             f"received values in [{y.min()}, {y.max()}]"
         )
+
+
+def check_float_arrays(name: str, arrays: Any) -> None:
+    """Check a dict of floating-point NumPy arrays by name (parameters or their gradients), as
+    the optimisers and clipping functions update them in place.
+
+    Raises:
+        TypeError: not a dict, or a value is not a NumPy array.
+        ValueError: an array is not floating point (int arrays cannot take a fractional
+            update) or is read-only.
+    """
+    if not isinstance(arrays, dict):
+        raise TypeError(
+            f"{name}: expected a dict of name -> float array, received {type(arrays).__name__}"
+        )
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise TypeError(
+                f"{name}[{key!r}]: expected a NumPy array, received {type(value).__name__}"
+            )
+        if not np.issubdtype(value.dtype, np.floating):
+            raise ValueError(f"{name}[{key!r}]: expected a float array, received {value.dtype}")
+        if not value.flags.writeable:
+            raise ValueError(f"{name}[{key!r}]: expected a writeable array, received read-only")
+
+
+def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
+    """Check a finite real number > 0 (>= 0 with `allow_zero`: a learning rate of 0 is a frozen
+    model, as in torch.optim); return it as a float."""
+    bound = ">= 0" if allow_zero else "> 0"
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name}: expected a number {bound}, received {type(value).__name__}")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{name}: expected a finite number {bound}, received {value!r}")
+    return float(value)

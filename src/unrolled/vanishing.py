@@ -16,7 +16,7 @@ of the output h = phi(a), as 1 - h^2 is for tanh, so the states alone are enough
 
 import numpy as np
 
-from unrolled.validation import check_shape
+from unrolled.validation import check_float_arrays, check_positive, check_shape
 
 
 def _relu(a: np.ndarray) -> np.ndarray:
@@ -198,9 +198,9 @@ def clip_grad_value(grads: dict[str, np.ndarray], clip_value: float) -> float:
     Returns:
         the largest |entry| before clipping.
     """
-    if not clip_value > 0:
-        raise ValueError(f"clip_value must be positive, received {clip_value!r}")
-    largest = max(float(np.abs(grad).max(initial=0.0)) for grad in grads.values())
+    check_float_arrays("grads", grads)
+    check_positive("clip_value", clip_value)
+    largest = max((float(np.abs(grad).max(initial=0.0)) for grad in grads.values()), default=0.0)
     for grad in grads.values():
         np.clip(grad, -clip_value, clip_value, out=grad)
     return largest
