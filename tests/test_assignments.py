@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 from wrong_answers import answer_cells, master_solutions, submission, wrong_answers
 
@@ -274,6 +275,41 @@ def test_wrong_answer_loses_points(assignment: str, question: str, k: int, grade
     row = graded_row(graded, assignment, f"wrong-{k}")
     full = question_points(graded.autograders / f"{assignment}.zip")[question]
     assert float(row[question]) < full, f"{question} ({mistake}) earned full marks"
+
+
+def question_test_cells(master: Path) -> dict[str, list[str]]:
+    """The sources of every question's test cells (public and hidden), by question."""
+    tests: dict[str, list[str]] = {}
+    question, inside = None, False
+    for cell in nbformat.read(master, as_version=4).cells:
+        source = cell.source.strip()
+        if cell.cell_type == "raw" and source.startswith("# BEGIN QUESTION"):
+            question = yaml.safe_load(source.removeprefix("# BEGIN QUESTION"))["name"]
+        elif cell.cell_type == "raw" and source in ("# BEGIN TESTS", "# END TESTS"):
+            inside = source == "# BEGIN TESTS"
+        elif inside and cell.cell_type == "code":
+            tests.setdefault(question, []).append(cell.source)
+    return tests
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_question_is_tested_without_the_answers_to_other_questions(assignment: str) -> None:
+    """A wrong answer to one question must not cost points on another: no test of question q
+    calls the function another question asks for (it computes its references itself)."""
+    master = SOLUTIONS / f"{assignment}.ipynb"
+    answers = {
+        q: {node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+        for q, source in master_solutions(master).items()
+    }
+    for question, sources in question_test_cells(master).items():
+        others = set().union(*(names for q, names in answers.items() if q != question))
+        for source in sources:
+            called = {
+                node.func.id
+                for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            }
+            assert not called & others, f"{question}'s tests call {sorted(called & others)}"
 
 
 # -- what students receive ---------------------------------------------------------------------

@@ -31,6 +31,13 @@ def with_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
     return copy
 
 
+def without_otter_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of a notebook without the metadata naming its assignment (saved by another tool)."""
+    copy = nbformat.from_dict(nb)
+    copy.metadata.pop("otter", None)
+    return copy
+
+
 def grade(directory: Path, output: Path, *options: str, env: dict | None = None):
     done = subprocess.run(
         [sys.executable, GRADE, directory, "--output", output, *options],
@@ -65,8 +72,13 @@ def mixed(tmp_path_factory: pytest.TempPathFactory, autograders: Path):
         ),
         "c-kills-its-kernel.ipynb": with_cell(second, "import os\n\nos._exit(1)"),
         "e-no-otter-metadata.ipynb": nbformat.v4.new_notebook(),
+        f"f-{FIRST}-metadata-stripped.ipynb": without_otter_metadata(
+            submission(first, {"q1": q1})
+        ),
+        f"student-g/{SECOND}.ipynb": second,  # an LMS export: one folder per student
     }
     for name, nb in notebooks.items():
+        (directory / name).parent.mkdir(exist_ok=True)
         nbformat.write(nb, directory / name)
     (directory / "d-not-json.ipynb").write_text('{"cells": [')
     (directory / "notes.txt").write_text("not a notebook, not graded")
@@ -85,6 +97,8 @@ def test_builds_missing_autograders_and_grades_every_notebook(mixed, autograders
         "c-kills-its-kernel.ipynb",
         "d-not-json.ipynb",
         "e-no-otter-metadata.ipynb",
+        f"f-{FIRST}-metadata-stripped.ipynb",
+        f"student-g/{SECOND}.ipynb",
     ]
     header = next(iter(rows.values())).keys()
     assert list(header) == [
@@ -115,6 +129,15 @@ def test_an_exception_in_a_cell_costs_only_the_points_it_breaks(mixed) -> None:
     row = rows["b-raises-but-solves-q1.ipynb"]
     assert row["status"] == "ok", row["message"]
     assert float(row["q1"]) > 0 and float(row["q1"]) == float(row["total"])
+
+
+def test_assignment_from_the_file_name_and_submissions_in_subfolders(mixed) -> None:
+    _, rows = mixed
+    stripped = rows[f"f-{FIRST}-metadata-stripped.ipynb"]
+    assert (stripped["assignment"], stripped["status"]) == (FIRST, "ok"), stripped["message"]
+    assert float(stripped["q1"]) > 0 and float(stripped["q1"]) == float(stripped["total"])
+    nested = rows[f"student-g/{SECOND}.ipynb"]
+    assert (nested["assignment"], nested["status"], nested["total"]) == (SECOND, "ok", "0")
 
 
 def test_broken_submissions_become_error_rows(mixed) -> None:

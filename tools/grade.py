@@ -3,10 +3,11 @@
     python tools/grade.py DIR --output grades.csv [--timeout 300] [--jobs 1]
                           [--autograder-dir _build/autograder]
 
-Every ``*.ipynb`` directly in DIR is graded in turn with ``otter run -a NAME.zip SUBMISSION`` in
-its own subprocess (``otter grade`` would need Docker). The autograder is chosen by the
-assignment name otter stores in the notebook's metadata, or else by an assignment name contained
-in the file name. The autograders are built with tools/assign.py first if any is missing.
+Every ``*.ipynb`` in DIR or in its subfolders (one folder per student, as LMS exports lay them
+out) is graded in turn with ``otter run -a NAME.zip SUBMISSION`` in its own subprocess
+(``otter grade`` would need Docker). The autograder is chosen by the assignment name otter
+stores in the notebook's metadata, or else by the longest assignment name contained in the file
+name. The autograders are built with tools/assign.py first if any is missing.
 
 ``otter run`` executes student code without a sandbox and has no time limit of its own, so each
 submission runs under ``--timeout`` seconds, after which its whole process tree (otter and the
@@ -126,13 +127,22 @@ def last_error_line(output: str) -> str:
     return one_line((errors or lines or ["no output"])[-1])
 
 
-def run_otter(submission: Path, autograder: Path, timeout: float, grade: Grade) -> None:
-    """Grade one notebook with ``otter run`` in a subprocess; fill in ``grade``."""
+def run_otter(
+    nb: nbformat.NotebookNode, name: str, autograder: Path, timeout: float, grade: Grade
+) -> None:
+    """Grade one notebook with ``otter run`` in a subprocess; fill in ``grade``.
+
+    The notebook is graded from a copy that names its assignment in otter's metadata, which
+    otter requires: a notebook identified by its file name has no such metadata.
+    """
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         out = Path(scratch) / "out"
         out.mkdir()
+        copy = Path(scratch) / "submission.ipynb"
+        nb.metadata.setdefault("otter", {})["assignment_name"] = name
+        nbformat.write(nb, copy)
         command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder)]
-        command += ["-o", str(out), str(submission.resolve())]
+        command += ["-o", str(out), str(copy)]
         env = os.environ | {"TMPDIR": scratch}  # otter's own temporary files go away with ours
         process = subprocess.Popen(
             command,
@@ -178,7 +188,7 @@ def grade_submission(
         grade.message = f"unknown assignment (expected one of: {', '.join(autograders)})"
         return grade
     grade.assignment = name
-    run_otter(path, autograders[name], timeout, grade)
+    run_otter(nb, name, autograders[name], timeout, grade)
     return grade
 
 
@@ -205,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("submissions", type=Path, help="directory of .ipynb submissions")
+    parser.add_argument(
+        "submissions", type=Path, help="directory of .ipynb submissions (subfolders included)"
+    )
     parser.add_argument("--output", type=Path, default=Path("grades.csv"))
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
     parser.add_argument("--autograder-dir", type=Path, default=AUTOGRADERS)
@@ -215,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.submissions} is not a directory")
     if args.timeout <= 0 or args.jobs < 1:
         parser.error("--timeout and --jobs must be positive")
-    paths = sorted(args.submissions.glob("*.ipynb"))
+    paths = sorted(
+        path
+        for path in args.submissions.rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in path.parts
+    )
     if not paths:
         parser.error(f"no .ipynb files in {args.submissions}")
 
