@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from unrolled.experiments import g2p
 from unrolled.experiments.common import dumps, load_results
@@ -100,21 +101,30 @@ def test_results_file_layout_and_settings(results, prepared):
     assert results["settings"] == json.loads(json.dumps(g2p.SETTINGS))
     assert results["tiny"]["settings"] == json.loads(json.dumps(g2p.TINY))
     assert results["sizes"]["test"] == len(split["test"]) == results["sizes"]["test_used"]
-    assert [point["epoch"] for point in results["curve"]] == list(
-        range(1, g2p.SETTINGS["epochs"] + 1)
-    )
-    for decoding in ("greedy", "beam"):
-        rates = results["test"][decoding]
-        assert rates["per_any"] <= rates["per_strict"] and rates["wer_any"] <= rates["wer_strict"]
-    best = min(point["dev_wer"] for point in results["curve"])
-    assert 0 < best < 0.5  # the model learned the task: fewer than half the dev words wrong
+    assert [entry["seed"] for entry in results["seeds"]] == g2p.SETTINGS["seeds"]
+    for entry in results["seeds"]:
+        curve = entry["curve"]
+        assert [point["epoch"] for point in curve] == list(range(1, g2p.SETTINGS["epochs"] + 1))
+        assert 0 < min(point["dev_wer"] for point in curve) < 0.5  # fewer than half wrong
+    for scores in [e["test"] for e in results["seeds"]] + [results["ensemble"]["test"]]:
+        for rates in scores.values():
+            assert rates["per_any"] <= rates["per_strict"]
+            assert rates["wer_any"] <= rates["wer_strict"]
 
 
-def test_checkpoint_reproduces_the_committed_test_metrics(results, prepared):
+def test_checkpoint_reproduces_the_committed_metrics(results, prepared):
+    """Every seed's model on the test words (beam search), and the ensemble on the dev words."""
     pronunciations, split, _ = prepared
-    model, tokens = g2p.load_model(CHECKPOINT)
-    metrics = g2p.evaluate(model, tokens, split["test"], pronunciations, g2p.SETTINGS)
-    assert metrics == results["test"]
+    for entry in results["seeds"]:
+        model, tokens = g2p.load_model(CHECKPOINT, seed=entry["seed"])
+        metrics = g2p.evaluate(model, tokens, split["test"], pronunciations, g2p.SETTINGS)
+        assert metrics == entry["test"]
+    ensemble, tokens = g2p.load_model(CHECKPOINT)
+    assert len(ensemble.members) == len(results["seeds"])
+    metrics = g2p.evaluate(ensemble, tokens, split["dev"], pronunciations, g2p.SETTINGS)
+    assert metrics == results["ensemble"]["dev"]
+    with pytest.raises(ValueError, match="seed"):
+        g2p.load_model(CHECKPOINT, seed=99)
 
 
 def test_the_tiny_configuration_reproduces_its_committed_entry(results):
@@ -122,3 +132,16 @@ def test_the_tiny_configuration_reproduces_its_committed_entry(results):
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == results["tiny"]
+
+
+def test_jobs_do_not_change_the_numbers():
+    """Seeds trained in parallel processes give what they give one after another."""
+    settings = g2p.TINY | {"train_words": 500, "dev_words": 50, "eval_words": 50, "epochs": 1}
+    serial, parallel = g2p.run(settings), g2p.run(settings, jobs=2)
+    for entry in serial["seeds"] + parallel["seeds"]:
+        del entry["seconds"]
+    for name in serial["states"]:
+        for key, value in serial["states"][name].items():
+            assert torch.equal(value, parallel["states"][name][key])
+    del serial["states"], parallel["states"]
+    assert serial == parallel

@@ -11,6 +11,6 @@ EXPERIMENTS = {
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
-    "g2p": "chapter 7: grapheme-to-phoneme with attention on CMUdict (~25 min)",
+    "g2p": "chapter 7: G2P with attention, 3 seeds and their ensemble (~170 min; --jobs 3: 60)",
     "scoreboard": "scoreboard.json: every real task, the recurrent model against its baselines",
 }

@@ -10,19 +10,24 @@ listed pronunciation of the word.
   with a fixed seed into train, dev and test; the model trains on each word's first listed
   pronunciation.
 - Model: unrolled.seq2seq.Seq2Seq, a bidirectional GRU encoder and a GRU decoder with
-  Bahdanau's additive attention, trained in float32 on one CPU thread with Adam, teacher
-  forcing and gradient-norm clipping. After every epoch the dev words are decoded greedily;
-  the epoch with the lowest dev word error rate is kept.
-- Metrics on the test words, with greedy and beam decoding: phoneme error rate (PER, edit
-  distance over reference length) and word error rate (WER, fraction of words not exactly
-  right), "strict" against the first pronunciation and "any" against the closest listed one.
+  Bahdanau's additive attention and dropout on the output layer's input, trained in float32
+  on one CPU thread with Adam, teacher forcing and gradient-norm clipping. After every epoch
+  the dev words are decoded greedily; the epoch with the lowest dev word error rate is kept.
+  Each seed of the settings trains one model; unrolled.seq2seq.Ensemble decodes with all of
+  them as one model (the mean of their next-phoneme distributions).
+- Metrics on the dev and test words, with greedy and beam decoding, for every model and the
+  ensemble: phoneme error rate (PER, edit distance over reference length) and word error rate
+  (WER, fraction of words not exactly right), "strict" against the first pronunciation and
+  "any" against the closest listed one. Every model is scored as the checkpoint stores it
+  (float16 weights).
 
-    python -m unrolled.experiments.g2p          # train and evaluate: ~30 min on one core
-    python -m unrolled.experiments.g2p --tiny   # a tiny configuration in seconds, as JSON
+    python -m unrolled.experiments g2p --jobs 3   # 3 seeds in parallel: ~60 min on 2 cores
+    python -m unrolled.experiments g2p --tiny     # a tiny configuration in seconds, as JSON
 
-The full run writes notebooks/results/g2p.json (settings, learning curve, test metrics and the
-tiny configuration's result) and the checkpoint notebooks/results/g2p.pt, which chapter 7
-loads. On the same machine a re-run reproduces both; tests/test_g2p.py re-runs the tiny
+The full run writes notebooks/results/g2p.json (settings, learning curves, dev and test
+metrics, timings, the tiny configuration's result) and the checkpoint
+notebooks/results/g2p.pt (every seed's weights), which chapter 7 loads. On the same machine
+a re-run reproduces both, with any number of jobs; tests/test_g2p.py re-runs the tiny
 configuration and re-evaluates the checkpoint.
 """
 
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
+import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
@@ -41,10 +46,11 @@ import numpy as np
 import torch
 
 from unrolled.data import load_cmudict_pronunciations
-from unrolled.experiments.common import dumps, one_thread, torch_version
+from unrolled.experiments.common import dumps, one_thread, provenance
 from unrolled.seq2seq import (
     EOS,
     PAD,
+    Ensemble,
     Seq2Seq,
     greedy_decode,
     model_beam_search,
@@ -58,22 +64,32 @@ SETTINGS: dict[str, Any] = {
     "test_fraction": 0.1,  # of the words, ~11.7k: about the size of the published test sets
     "split_seed": 0,
     "train_words": None,  # None: every training word
+    "dev_words": None,  # None: every dev word
     "eval_words": None,  # None: every test word
     "embed": 64,
     "hidden": 256,  # decoder state; the encoder runs 128 units each way
     "attention": "additive",
     "bidirectional": True,
+    "dropout": 0.2,  # on the output layer's input
     "batch": 128,
-    "epochs": 10,
+    "epochs": 12,
     "lr": 2e-3,  # Adam ...
-    "lr_decay": 0.75,  # ... times this after every epoch
+    "lr_decay": 0.8,  # ... times this after every epoch
     "max_norm": 1.0,
-    "seed": 0,
+    "seeds": [0, 1, 2],  # one model each; their ensemble decodes as one model
     "beam_width": 5,
     "length_alpha": 1.0,  # Eq. (ch7-length-norm): mean log-probability per token
     "max_extra": 8,  # decode at most len(word) + max_extra phonemes (EOS included)
 }
-TINY = SETTINGS | {"train_words": 4000, "eval_words": 200, "embed": 16, "hidden": 64, "epochs": 3}
+TINY = SETTINGS | {
+    "train_words": 4000,
+    "dev_words": 200,
+    "eval_words": 200,
+    "embed": 16,
+    "hidden": 64,
+    "epochs": 3,
+    "seeds": [0, 1],
+}
 DECIMALS = 5
 RESULTS_DIR = Path("notebooks") / "results"
 
@@ -192,7 +208,7 @@ def error_rates(
 
 
 def decode(
-    model: Seq2Seq,
+    model: Seq2Seq | Ensemble,
     tokens: Tokens,
     words: Sequence[str],
     settings: dict[str, Any],
@@ -225,6 +241,7 @@ def build_model(tokens: Tokens, settings: dict[str, Any]) -> Seq2Seq:
         hidden_size=settings["hidden"],
         attention=settings["attention"],
         bidirectional=settings["bidirectional"],
+        dropout=settings["dropout"],
     )
 
 
@@ -232,8 +249,21 @@ def _rounded(metrics: dict[str, float]) -> dict[str, float]:
     return {name: round(float(value), DECIMALS) for name, value in metrics.items()}
 
 
+def half(model: Seq2Seq) -> dict[str, torch.Tensor]:
+    """The model's weights in float16, as the checkpoint stores them (half the megabytes)."""
+    return {name: value.half() for name, value in model.state_dict().items()}
+
+
+def from_half(tokens: Tokens, settings: dict[str, Any], state: dict[str, torch.Tensor]) -> Seq2Seq:
+    """A float32 model, in eval mode, with the float16 weights of `state`."""
+    model = build_model(tokens, settings)
+    model.load_state_dict({name: value.float() for name, value in state.items()})
+    return model.eval()
+
+
 def train(
     settings: dict[str, Any],
+    seed: int,
     split: dict[str, list[str]],
     pronunciations: dict[str, list[list[str]]],
     tokens: Tokens,
@@ -244,13 +274,14 @@ def train(
     Returns the model (at its best epoch, in eval mode) and the learning curve: per epoch the
     mean training loss (nats per phoneme, EOS included) and the greedy dev PER and WER (any).
     """
-    torch.manual_seed(settings["seed"])
-    rng = np.random.default_rng(settings["seed"])
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
     model = build_model(tokens, settings)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
     schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=settings["lr_decay"])
     words = split["train"][: settings["train_words"]]
-    dev_refs = [pronunciations[w] for w in split["dev"]]
+    dev_words = split["dev"][: settings["dev_words"]]
+    dev_refs = [pronunciations[w] for w in dev_words]
     curve, best_wer, best_state = [], np.inf, None
     for epoch in range(1, settings["epochs"] + 1):
         start_time = time.perf_counter()
@@ -270,7 +301,7 @@ def train(
             optimizer.step()
             losses.append(loss.item())
         schedule.step()
-        dev = error_rates(decode(model, tokens, split["dev"], settings), dev_refs)
+        dev = error_rates(decode(model, tokens, dev_words, settings), dev_refs)
         curve.append(
             {"epoch": epoch}
             | _rounded({"train_loss": np.mean(losses)})
@@ -280,7 +311,7 @@ def train(
             best_wer, best_state = dev["wer_any"], copy.deepcopy(model.state_dict())
         if log:
             print(
-                f"epoch {epoch}: loss {curve[-1]['train_loss']:.4f}, dev PER "
+                f"seed {seed}, epoch {epoch}: loss {curve[-1]['train_loss']:.4f}, dev PER "
                 f"{dev['per_any']:.2%} WER {dev['wer_any']:.2%}, "
                 f"{time.perf_counter() - start_time:.0f} s",
                 file=sys.stderr,
@@ -292,13 +323,13 @@ def train(
 
 
 def evaluate(
-    model: Seq2Seq,
+    model: Seq2Seq | Ensemble,
     tokens: Tokens,
     words: Sequence[str],
     pronunciations: dict[str, list[list[str]]],
     settings: dict[str, Any],
 ) -> dict[str, dict[str, float]]:
-    """Test metrics (error_rates, rounded) of greedy and beam decoding on `words`."""
+    """Error rates (error_rates, rounded) of greedy and beam decoding on `words`."""
     refs = [pronunciations[w] for w in words]
     return {
         decoding: _rounded(
@@ -320,48 +351,110 @@ def prepare(settings: dict[str, Any]) -> tuple[dict, dict[str, list[str]], Token
     return pronunciations, split, Tokens(phoneme_inventory(pronunciations))
 
 
-def run(settings: dict[str, Any], log: bool = False) -> tuple[Seq2Seq, dict[str, Any]]:
-    """Train and evaluate one configuration: the model and its entry of the results file."""
+def run_seed(settings: dict[str, Any], seed: int, log: bool = False) -> dict[str, Any]:
+    """Train one seed; score the model as the checkpoint stores it (float16 weights) on the
+    dev words (greedy and beam: the decoding is chosen there) and on the test words.
+
+    Returns the seed's entry of the results file, with its weights under "state".
+    """
     pronunciations, split, tokens = prepare(settings)
+    start = time.perf_counter()
     with one_thread():
-        model, curve = train(settings, split, pronunciations, tokens, log=log)
+        trained, curve = train(settings, seed, split, pronunciations, tokens, log=log)
+        state = half(trained)
+        model = from_half(tokens, settings, state)
+        dev_words = split["dev"][: settings["dev_words"]]
         test_words = split["test"][: settings["eval_words"]]
-        test = evaluate(model, tokens, test_words, pronunciations, settings)
+        entry = {
+            "seed": seed,
+            "curve": curve,
+            "dev": evaluate(model, tokens, dev_words, pronunciations, settings),
+            "test": evaluate(model, tokens, test_words, pronunciations, settings),
+        }
+    return entry | {"seconds": round(time.perf_counter() - start), "state": state}
+
+
+def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str, Any]:
+    """Train every seed (in `jobs` processes: the same numbers for any number, each seed seeds
+    its own generators), then decode with the ensemble of all seeds' models.
+
+    Returns the results file's entry, with the seeds' weights under "states".
+    """
+    pronunciations, split, tokens = prepare(settings)
+    seeds = settings["seeds"]
+    if jobs == 1:
+        entries = [run_seed(settings, seed, log) for seed in seeds]
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(min(jobs, len(seeds))) as pool:
+            entries = pool.starmap(run_seed, [(settings, seed, log) for seed in seeds])
+    states = {str(e["seed"]): e.pop("state") for e in entries}
+    ensemble = Ensemble([from_half(tokens, settings, state) for state in states.values()])
+    dev_words = split["dev"][: settings["dev_words"]]
+    test_words = split["test"][: settings["eval_words"]]
+    with one_thread():
+        combined = {
+            "dev": evaluate(ensemble, tokens, dev_words, pronunciations, settings),
+            "test": evaluate(ensemble, tokens, test_words, pronunciations, settings),
+        }
     sizes = {name: len(words) for name, words in split.items()}
     sizes["train_used"] = len(split["train"][: settings["train_words"]])
+    sizes["dev_used"] = len(dev_words)
     sizes["test_used"] = len(test_words)
-    return model, {"settings": settings, "sizes": sizes, "curve": curve, "test": test}
+    return {
+        "settings": settings,
+        "sizes": sizes,
+        "seeds": entries,
+        "ensemble": combined,
+        "states": states,
+    }
 
 
 def load_model(
-    checkpoint: str | Path, settings: dict[str, Any] = SETTINGS
-) -> tuple[Seq2Seq, Tokens]:
-    """The trained model of a checkpoint written by the full run, in eval mode, with its tokens."""
+    checkpoint: str | Path, settings: dict[str, Any] = SETTINGS, seed: int | None = None
+) -> tuple[Seq2Seq | Ensemble, Tokens]:
+    """A trained model of a checkpoint written by the full run, in eval mode, with its tokens:
+    the model of one `seed`, or (None) the ensemble of every seed's model."""
     _, _, tokens = prepare(settings)
-    model = build_model(tokens, settings)
-    model.load_state_dict(torch.load(checkpoint, weights_only=True))
-    model.eval()
-    return model, tokens
+    states = torch.load(checkpoint, weights_only=True)
+    if seed is not None:
+        if str(seed) not in states:
+            raise ValueError(f"seed: expected one of {sorted(states)}, received {seed}")
+        return from_half(tokens, settings, states[str(seed)]), tokens
+    return Ensemble([from_half(tokens, settings, state) for state in states.values()]), tokens
+
+
+def tiny_entry() -> dict[str, Any]:
+    """The tiny configuration's results, without weights and timings: the same on every run."""
+    entry = run(TINY)
+    del entry["states"]
+    for seed_entry in entry["seeds"]:
+        del seed_entry["seconds"]
+    return entry
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="run the tiny configuration only")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="results directory")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (one core each)")
     args = parser.parse_args(argv)
     if args.tiny:
-        print(json.dumps(run(TINY)[1], indent=1, sort_keys=True))
+        print(dumps(tiny_entry()), end="")
         return 0
-    model, entry = run(SETTINGS, log=True)
+    start = time.perf_counter()
+    entry = run(SETTINGS, log=True, jobs=args.jobs)
+    states = entry.pop("states")
+    tiny = tiny_entry()
     results = {
         "description": "Grapheme-to-phoneme conversion on CMUdict, written by "
-        "python -m unrolled.experiments.g2p; error rates are fractions",
-        "torch": torch_version(),
+        "python -m unrolled.experiments g2p; error rates are fractions",
         **entry,
-        "tiny": run(TINY)[1],
+        **provenance(start),
+        "tiny": tiny,
     }
     args.output.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), args.output / "g2p.pt")
+    torch.save(states, args.output / "g2p.pt")
     (args.output / "g2p.json").write_text(dumps(results))
     print(f"wrote {args.output / 'g2p.json'} and {args.output / 'g2p.pt'}", file=sys.stderr)
     return 0
