@@ -72,8 +72,10 @@ lab: $(STAMP)  ## JupyterLab on the repository, offline (settings in tools/jupyt
 assignments: $(STAMP)  ## exercises/ from the solutions/ masters; autograder zips in _build/autograder/.
 	$(BIN)/python tools/assign.py
 
-grade: $(STAMP)  ## Grade every notebook in SUBMISSIONS=dir offline; writes grades.csv.
-	$(BIN)/python tools/grade.py $(SUBMISSIONS) --output grades.csv
+grade: $(STAMP)  ## Grade SUBMISSIONS=dir in a sandbox [OUTPUT=csv TIMEOUT=s JOBS=n]; CSV beside dir.
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) \
+	  --output $(or $(OUTPUT),$(dir $(abspath $(SUBMISSIONS)))grades.csv) \
+	  --timeout $(or $(TIMEOUT),300) --jobs $(or $(JOBS),1)
 
 experiments: $(STAMP)  ## Rerun the experiments, ONLY=NAME for one (~2 h in all); rewrite notebooks/results/.
 	for name in $(or $(ONLY),$(EXPERIMENTS)); do $(BIN)/python -m unrolled.experiments $$name || exit 1; done

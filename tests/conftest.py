@@ -1,7 +1,13 @@
 """Fixtures shared by several test modules."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from site_build import SiteBuild, built_site
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -12,3 +18,13 @@ def site() -> SiteBuild:
     if not (build.html / "index.html").is_file():
         pytest.fail(f"the site build produced no HTML:\n{build.summary()}")
     return build
+
+
+@pytest.fixture(scope="session")
+def built_autograders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The autograder zips of every master, built once (without otter's own check)."""
+    directory = tmp_path_factory.mktemp("built-autograders")
+    command = [sys.executable, ROOT / "tools" / "assign.py", "--no-run-tests"]
+    command += ["--autograder-dir", directory, "--exercises-dir", directory / "exercises"]
+    subprocess.run(command, check=True, capture_output=True)
+    return directory

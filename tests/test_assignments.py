@@ -27,6 +27,7 @@ import nbformat
 import pytest
 import yaml
 from nbclient import NotebookClient
+from test_grade import SANDBOX
 from wrong_answers import answer_cells, master_solutions, submission, wrong_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,8 +77,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
         for kind, nb in notebooks.items():
             nbformat.write(nb, submissions / f"{assignment}--{kind}.ipynb")
     grade = run(
-        GRADE, submissions, "--output", grades, "--autograder-dir", autograders, "--jobs", "2"
-    )
+        GRADE, submissions, "--output", grades, "--autograder-dir", autograders, "--jobs", "2",
+        "--sandbox", SANDBOX,
+    )  # fmt: skip
     rows = {}
     if grades.exists():
         with grades.open(newline="") as handle:

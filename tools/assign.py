@@ -8,7 +8,9 @@ This script runs it in a temporary directory and then
 * writes the student notebook to ``exercises/NN-topic.ipynb`` with the volatile parts made
   deterministic (otter gives generated cells random ids; execution timestamps and the Python
   version from the master's metadata are dropped), so the committed exercises are byte-stable;
-* writes the autograder to ``_build/autograder/NN-topic.zip`` with fixed timestamps.
+* writes the Gradescope autograder to ``_build/autograder/NN-topic.zip`` (fixed timestamps):
+  otter's tests with the book's sandboxed grader (tools/grade.py, sandbox.py, worker.py) and
+  tools/gradescope/'s setup.sh and run_autograder in place of otter's.
 
     python tools/assign.py                   # regenerate exercises/ and the autograders
     python tools/assign.py --check           # exit 1 and show the drift if exercises/ is stale
@@ -41,6 +43,23 @@ REQUIREMENTS = ROOT / "requirements.txt"
 CONFIG_MARKER = "# ASSIGNMENT CONFIG"
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 KEPT_NOTEBOOK_METADATA = ("kernelspec", "otter")
+GRADER_FILES = ("grade.py", "sandbox.py", "worker.py")
+GRADER_PACKAGES = (  # what grade.py imports, with everything they need, pinned
+    "attrs",
+    "fastjsonschema",
+    "jsonschema",
+    "jsonschema-specifications",
+    "jupyter-core",
+    "nbformat",
+    "numpy",
+    "platformdirs",
+    "psutil",
+    "referencing",
+    "rpds-py",
+    "traitlets",
+    "typing-extensions",
+)
+TIME_LIMIT = 600  # seconds of wall clock per submission on Gradescope
 
 
 def assignment_config(master: Path) -> dict:
@@ -108,15 +127,40 @@ def normalised_notebook(path: Path) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def write_normalised_zip(source: Path, target: Path) -> None:
-    """Copy a zip archive with sorted entries and fixed timestamps (byte-stable output)."""
+def grader_requirements(pins: dict[str, str]) -> str:
+    """requirements.txt of the Gradescope grader: its packages as pinned for the book."""
+    missing = [name for name in GRADER_PACKAGES if name not in pins]
+    if missing:
+        raise SystemExit(f"requirements.txt pins none of {missing}, which the grader needs")
+    return "".join(f"{name}=={pins[name]}\n" for name in GRADER_PACKAGES)
+
+
+def write_autograder_zip(source: Path, target: Path) -> None:
+    """The Gradescope autograder: otter's tests with the book's grader (byte-stable zip).
+
+    From otter's zip only ``tests/`` and ``otter_config.json`` are kept; otter's setup.sh (which
+    downloads Miniforge and a browser), environment and runner are replaced by
+    tools/gradescope/ and the grader of ``make grade`` (grade.py, sandbox.py, worker.py), so a
+    notebook gets the same grade on Gradescope as offline.
+    """
+    files = {}
+    with zipfile.ZipFile(source) as otter_zip:
+        for name in otter_zip.namelist():
+            if name.startswith("tests/") or name == "otter_config.json":
+                files[name] = (otter_zip.read(name), 0o644)
+    for name in GRADER_FILES:
+        files[name] = ((ROOT / "tools" / name).read_bytes(), 0o644)
+    for path in sorted((ROOT / "tools" / "gradescope").iterdir()):
+        files[path.name] = (path.read_bytes(), 0o755)
+    files["requirements.txt"] = (grader_requirements(pinned_versions()).encode(), 0o644)
+    files["time_limit"] = (f"{TIME_LIMIT}\n".encode(), 0o644)
     partial = target.with_suffix(".zip.partial")
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(partial, "w") as zout:
-        for info in sorted(zin.infolist(), key=lambda entry: entry.filename):
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
-            fixed.external_attr = info.external_attr
-            fixed.compress_type = info.compress_type
-            zout.writestr(fixed, zin.read(info))
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (data, mode) in sorted(files.items()):
+            entry = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+            entry.external_attr = (0o100000 | mode) << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, data)
     os.replace(partial, target)
 
 
@@ -126,7 +170,7 @@ def build(master: Path, workdir: Path, autograders: Path, run_tests: bool) -> di
     run_otter_assign(master, result, run_tests)
     (zip_path,) = (result / "autograder").glob("*.zip")  # named with a timestamp by otter
     autograders.mkdir(parents=True, exist_ok=True)
-    write_normalised_zip(zip_path, autograders / f"{master.stem}.zip")
+    write_autograder_zip(zip_path, autograders / f"{master.stem}.zip")
     files = {}
     for path in sorted((result / "student").rglob("*")):
         if path.is_file():
