@@ -7,7 +7,9 @@ when the committed exercises/ are stale) and then grades, with a single call of
 * ``solution``: the master's solution in every answer cell, which must earn full marks;
 * ``untouched``: the notebook as students receive it, which must earn zero on every question;
 * ``wrong-K``: the K-th known-wrong answer (tests/wrong_answers/) of every question that has
-  one, each of which must lose points on its question.
+  one, each of which must lose points on its question;
+* ``other-right``: correct answers written differently from the master's
+  (tests/other_right_answers.py), which must earn full marks.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import nbformat
 import pytest
 import yaml
 from nbclient import NotebookClient
+from other_right_answers import OTHER_RIGHT_ANSWERS
 from test_grade import SANDBOX
 from wrong_answers import answer_cells, master_solutions, submission, wrong_answers
 
@@ -71,6 +74,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
         solutions = master_solutions(SOLUTIONS / f"{assignment}.ipynb")
         variants = wrong_answers(assignment)
         notebooks = {"solution": submission(student, solutions), "untouched": student}
+        others = OTHER_RIGHT_ANSWERS[assignment]
+        notebooks["other-right"] = submission(student, solutions | others)
         for k in range(max(len(answers) for answers in variants.values())):
             wrong = {q: answers[k][1] for q, answers in variants.items() if k < len(answers)}
             notebooks[f"wrong-{k}"] = submission(student, solutions | wrong)
@@ -235,8 +240,9 @@ def test_questions_have_public_and_hidden_tests_written_as_asserts(
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solutions_score_full_marks(assignment: str, graded: Graded) -> None:
-    row = graded_row(graded, assignment, "solution")
+@pytest.mark.parametrize("kind", ["solution", "other-right"])
+def test_right_answers_score_full_marks(assignment: str, kind: str, graded: Graded) -> None:
+    row = graded_row(graded, assignment, kind)
     points = question_points(graded.autograders / f"{assignment}.zip")
     assert {q: float(row[q]) for q in points} == points
     assert float(row["total"]) == float(row["max"]) == sum(points.values())

@@ -1,0 +1,62 @@
+"""Correct answers written differently from the masters: each must earn full marks.
+
+A grader that compares with the master's code path (its loops, its axis order, its helper
+functions) rather than with the mathematics would fail a student who is right. One answer per
+assignment, with a different construction from the master's: loops where the master
+vectorises, column-vector algebra where it uses rows, np.split instead of slices.
+"""
+
+OTHER_RIGHT_ANSWERS = {
+    "01-sequential-data": {
+        "q1": """def one_hot(indices, vocab_size):
+    indices = np.array(indices)
+    out = np.zeros(indices.shape + (vocab_size,))
+    for position in np.ndindex(indices.shape):
+        out[position + (indices[position],)] = 1.0
+    return out
+""",
+    },
+    "02-unfolding-graphs": {
+        "q1": """def rnn_step_forward(x, h_prev, U, W, b):
+    return np.tanh((W @ h_prev.T + U @ x.T).T + b)  # column vectors, then back to rows
+""",
+    },
+    "03-rnn-designs": {
+        "q1": """def design3_forward(x, h0, U, W, b, V, c):
+    h = h0
+    for t in range(x.shape[1]):  # the recurrence written out, not rnn_forward
+        h = np.tanh(b + h @ W.T + x[:, t] @ U.T)
+    return np.einsum("kh,nh->nk", V, h) + c
+""",
+    },
+    "04-bptt": {
+        "q5": """def hidden_jacobian(h, W):
+    return (1 - h * h)[:, None] * W  # broadcasting instead of a diagonal matrix
+""",
+    },
+    "05-vanishing-exploding": {
+        "q2": """def clip_by_global_norm(grads, max_norm):
+    norm = np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()]))
+    factor = 1.0 if norm <= max_norm else max_norm / norm
+    return {key: value * factor for key, value in grads.items()}, float(norm)
+""",
+    },
+    "06-lstm-gru": {
+        "q1": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    i, f, g, o = np.split(x @ U.T + h_prev @ W.T + b, 4, axis=1)
+    i, f, o = (1 / (1 + np.exp(-z)) for z in (i, f, o))
+    c = f * c_prev + i * np.tanh(g)
+    return o * np.tanh(c), c
+""",
+    },
+    "07-seq2seq-attention": {
+        "q1": """def attend(scores, h, mask):
+    alpha = np.zeros(scores.shape)
+    for n in range(scores.shape[0]):  # one sequence at a time, only its real positions
+        real = np.flatnonzero(mask[n])
+        e = np.exp(scores[n, real] - scores[n, real].max())
+        alpha[n, real] = e / e.sum()
+    return alpha, (alpha[:, :, None] * h).sum(axis=1)
+""",
+    },
+}
