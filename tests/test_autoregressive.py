@@ -103,3 +103,12 @@ def test_rejects_a_series_too_short_for_the_fit():
         fit_ar(np.arange(6.0), 3)
     with pytest.raises(ValueError, match="more than p"):
         lag_matrix(np.arange(3.0), 3)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [0, 5, 19])  # an input only, an input and a target, a target
+def test_fit_ar_rejects_a_series_that_is_not_finite(bad, where):
+    series = np.arange(20.0)
+    series[where] = bad
+    with pytest.raises(ValueError, match="series: expected finite values"):
+        fit_ar(series, 2)

@@ -56,6 +56,8 @@ def fit_ar(series: np.ndarray, p: int) -> np.ndarray:
             f"series: {len(X)} equations for {p + 1} unknowns; need at least {2 * p + 1} values"
         )
     y = np.asarray(series, dtype=np.float64)[p:]  # (T - p,) the targets x_t
+    if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
+        raise ValueError("series: expected finite values, received NaN or inf")
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)  # (p + 1,)
     return coef
 
