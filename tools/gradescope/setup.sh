@@ -6,6 +6,6 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq python3.11 python3.11-venv bubblewrap
-python3.11 -m venv /opt/grader
+/usr/bin/python3.11 -m venv /opt/grader  # the apt Python, which every user can run
 /opt/grader/bin/python -m pip install --quiet --no-deps -r /autograder/source/requirements.txt
 chmod -R a+rX /opt/grader  # the sandbox's user, nobody, runs this Python and NumPy
