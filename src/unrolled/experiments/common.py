@@ -69,6 +69,18 @@ def provenance(start: float) -> dict[str, Any]:
     }
 
 
+def command_line(name: str, doc: str, jobs: bool = False) -> argparse.ArgumentParser:
+    """The options every experiment takes: `--tiny`, `--output` and, if it can, `--jobs`."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m unrolled.experiments {name}", description=doc.splitlines()[0]
+    )
+    parser.add_argument("--tiny", action="store_true", help="run the tiny configuration only")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="results directory")
+    if jobs:
+        parser.add_argument("--jobs", type=int, default=1, help="processes (one core each)")
+    return parser
+
+
 def script(
     name: str,
     run: Callable[[dict[str, Any], bool], tuple[dict[str, Any], torch.nn.Module | None]],
@@ -83,12 +95,7 @@ def script(
 
     `run(settings, log)` returns (results, model or None); it runs on one thread.
     """
-    parser = argparse.ArgumentParser(
-        prog=f"python -m unrolled.experiments {name}", description=doc.splitlines()[0]
-    )
-    parser.add_argument("--tiny", action="store_true", help="run the tiny configuration only")
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="results directory")
-    args = parser.parse_args(argv)
+    args = command_line(name, doc).parse_args(argv)
     with one_thread():
         if args.tiny:
             sys.stdout.write(dumps(run(tiny, False)[0]))

@@ -33,7 +33,6 @@ configuration and re-evaluates the checkpoint.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import multiprocessing
 import sys
@@ -46,7 +45,7 @@ import numpy as np
 import torch
 
 from unrolled.data import load_cmudict_pronunciations
-from unrolled.experiments.common import dumps, one_thread, provenance
+from unrolled.experiments.common import command_line, dumps, one_thread, provenance
 from unrolled.seq2seq import (
     EOS,
     PAD,
@@ -91,7 +90,6 @@ TINY = SETTINGS | {
     "seeds": [0, 1],
 }
 DECIMALS = 5
-RESULTS_DIR = Path("notebooks") / "results"
 
 
 def phoneme_inventory(pronunciations: dict[str, list[list[str]]]) -> tuple[str, ...]:
@@ -434,11 +432,7 @@ def tiny_entry() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tiny", action="store_true", help="run the tiny configuration only")
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="results directory")
-    parser.add_argument("--jobs", type=int, default=1, help="processes (one core each)")
-    args = parser.parse_args(argv)
+    args = command_line("g2p", __doc__, jobs=True).parse_args(argv)
     if args.tiny:
         print(dumps(tiny_entry()), end="")
         return 0
