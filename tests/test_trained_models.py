@@ -17,6 +17,7 @@ from unrolled.autoregressive import predict_one_step
 from unrolled.experiments import EXPERIMENTS, charlm, langid, scoreboard, sunspots
 from unrolled.experiments.__main__ import main as registry_main
 from unrolled.experiments.common import dumps, load_results
+from unrolled.naive_bayes import NaiveBayes
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "notebooks" / "results"
@@ -184,7 +185,7 @@ def test_ngrams_of_a_word_with_boundaries():
 
 def test_naive_bayes_matches_its_formula():
     words, labels = ["aa", "ab", "ba", "bb", "b"], np.array([0, 0, 1, 1, 1])
-    model = langid.NaiveBayes(order=1, alpha=0.5).fit(words, labels)
+    model = NaiveBayes(alpha=0.5).fit(langid.grams(words, 1), labels)
     grams = sorted(set("^ab$"))
     word = "ab"
     expected = []
@@ -200,8 +201,17 @@ def test_naive_bayes_matches_its_formula():
         for g in langid.ngrams(word, 1):
             logp += np.log((counts[g] + 0.5) / (total + 0.5 * len(grams)))
         expected.append(logp)
-    assert np.allclose(model.log_posterior(word), expected)
-    assert model.predict(["aa", "bb"]).tolist() == [0, 1]
+    assert np.allclose(model.log_posterior(langid.ngrams(word, 1)), expected)
+    assert model.predict(langid.grams(["aa", "bb"], 1)).tolist() == [0, 1]
+
+
+def test_naive_bayes_skips_unseen_features_and_names_bad_input():
+    model = NaiveBayes(alpha=1.0).fit([["a"], ["b"]], np.array([0, 1]))
+    assert np.array_equal(model.log_posterior(["a", "zzz"]), model.log_posterior(["a"]))
+    with pytest.raises(ValueError, match=r"alpha: expected a positive number, received 0"):
+        NaiveBayes(alpha=0)
+    with pytest.raises(ValueError, match=r"labels: expected one per document \(2\), received 1"):
+        NaiveBayes(alpha=1.0).fit([["a"], ["b"]], np.array([0]))
 
 
 def test_langid_splits_keep_chapter_3s_test_words():

@@ -22,9 +22,7 @@ Writes notebooks/results/langid.json (with every test prediction), which chapter
 from __future__ import annotations
 
 import itertools
-import math
 import time
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -33,6 +31,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from unrolled.data import load_language_words
 from unrolled.experiments.common import provenance, script, spread
+from unrolled.naive_bayes import NaiveBayes
 
 NAME = "langid"
 LANGUAGES = ("en", "de", "fr", "es", "it")
@@ -81,39 +80,9 @@ def ngrams(word: str, order: int) -> list[str]:
     return [padded[i : i + n] for n in range(1, order + 1) for i in range(len(padded) - n + 1)]
 
 
-class NaiveBayes:
-    """Multinomial naive Bayes over character n-grams with add-alpha smoothing.
-
-    log P(k | word) = log P(k) + sum over the word's n-grams g of log P(g | k) + const, with
-    P(g | k) = (c_k(g) + alpha) / (sum_g' c_k(g') + alpha |G|), G the n-grams seen in training.
-    """
-
-    def __init__(self, order: int, alpha: float) -> None:
-        self.order, self.alpha = order, alpha
-
-    def fit(self, words: list[str], labels: np.ndarray) -> NaiveBayes:
-        self.K = int(labels.max()) + 1
-        self.counts = [Counter() for _ in range(self.K)]
-        for word, label in zip(words, labels, strict=True):
-            self.counts[label].update(ngrams(word, self.order))
-        self.vocabulary = set().union(*self.counts)
-        self.totals = [sum(c.values()) for c in self.counts]
-        self.log_prior = np.log(np.bincount(labels, minlength=self.K) / len(labels))
-        return self
-
-    def log_posterior(self, word: str) -> np.ndarray:
-        """Unnormalised log P(k | word), shape (K,); n-grams never seen in training are skipped."""
-        grams = [g for g in ngrams(word, self.order) if g in self.vocabulary]
-        scores = self.log_prior.copy()
-        size = len(self.vocabulary)
-        for k in range(self.K):
-            denominator = math.log(self.totals[k] + self.alpha * size)
-            scores[k] += sum(math.log(self.counts[k][g] + self.alpha) for g in grams)
-            scores[k] -= len(grams) * denominator
-        return scores
-
-    def predict(self, words: list[str]) -> np.ndarray:
-        return np.array([int(np.argmax(self.log_posterior(w))) for w in words])
+def grams(words: list[str], order: int) -> list[list[str]]:
+    """Each word's n-grams for n = 1..order: the documents naive Bayes classifies."""
+    return [ngrams(word, order) for word in words]
 
 
 class WordClassifier(torch.nn.Module):
@@ -202,15 +171,15 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
 
     nb_dev = {}
     for order, alpha in itertools.product(settings["nb_orders"], settings["nb_alphas"]):
-        model = NaiveBayes(order, alpha).fit(pick["fit"], labels[idx["fit"]])
+        model = NaiveBayes(alpha).fit(grams(pick["fit"], order), labels[idx["fit"]])
         nb_dev[f"{order}:{alpha}"] = float(
-            (model.predict(pick["dev"]) == labels[idx["dev"]]).mean()
+            (model.predict(grams(pick["dev"], order)) == labels[idx["dev"]]).mean()
         )
     best_nb = max(nb_dev, key=nb_dev.get)
     order, alpha = int(best_nb.split(":")[0]), float(best_nb.split(":")[1])
-    nb = NaiveBayes(order, alpha).fit(pick["train"], labels[idx["train"]])
-    nb_test = nb.predict(pick["test"])
-    untuned = NaiveBayes(2, 1.0).fit(pick["train"], labels[idx["train"]])  # 1- and 2-grams
+    nb = NaiveBayes(alpha).fit(grams(pick["train"], order), labels[idx["train"]])
+    nb_test = nb.predict(grams(pick["test"], order))
+    untuned = NaiveBayes(1.0).fit(grams(pick["train"], 2), labels[idx["train"]])  # 1-, 2-grams
     if log:
         print(f"naive Bayes N={order} alpha={alpha}: test {(nb_test == test_truth).mean():.4f}")
 
@@ -278,7 +247,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
             "test_accuracy": round(float((nb_test == test_truth).mean()), DECIMALS),
             "test_predictions": nb_test.tolist(),
             "untuned_test_accuracy": round(
-                float((untuned.predict(pick["test"]) == test_truth).mean()), DECIMALS
+                float((untuned.predict(grams(pick["test"], 2)) == test_truth).mean()), DECIMALS
             ),
         },
         "search": search,
