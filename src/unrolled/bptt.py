@@ -261,10 +261,9 @@ def train_char_lm(
     Returns:
         the training loss of every update in bits per character, shape (steps,).
     """
-    steps, batch_size, chunk = (
-        _check_positive_int(name, value)
-        for name, value in (("steps", steps), ("batch_size", batch_size), ("chunk", chunk))
-    )
+    steps = _check_positive_int("steps", steps)
+    batch_size = _check_positive_int("batch_size", batch_size)
+    chunk = _check_positive_int("chunk", chunk)
     dims = check_shape("V", params["V"], ("K", "H"))
     check_shape("U", params["U"], ("H", "K"), dims)
     streams = text_streams(ids, batch_size)  # (N, L)
