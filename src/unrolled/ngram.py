@@ -52,31 +52,57 @@ def continuation_counts(text: str, k: int) -> dict[str, dict[str, int]]:
     return {h: dict(counts) for h, counts in table.items()}
 
 
+def _count_levels(text: str, order: int) -> list[dict[str, ContextCounts]]:
+    """`levels[k]` maps each context h of k characters of `text` to its ContextCounts.
+
+    Level order - 1 holds raw counts c(h w), the lower ones continuation counts N1+(. h w).
+    """
+    levels = []
+    for k in range(order):  # k = length of the context
+        if k == order - 1:
+            table = ngram_counts(text, k)  # eq. (ch1-eq-count)
+        else:
+            table = continuation_counts(text, k)  # eq. (ch1-eq-continuation)
+        levels.append({h: ContextCounts(c, sum(c.values()), len(c)) for h, c in table.items()})
+    return levels
+
+
+def _seen_suffixes(
+    levels: list[dict[str, ContextCounts]], context: str
+) -> Iterator[ContextCounts]:
+    """The counts of the context's suffixes h of length 0, 1, ..., len(levels) - 1, while seen.
+
+    If a suffix was never seen, no longer suffix was either, and eq. (ch1-eq-kn) keeps
+    the lower-order distribution unchanged from there on.
+    """
+    for k in range(min(len(levels), len(context) + 1)):
+        entry = levels[k].get(context[len(context) - k :])
+        if entry is None:
+            return
+        yield entry
+
+
+def _check_settings(order: int, discount: float) -> None:
+    """Raise ValueError unless order is an int >= 1 and discount is in [0, 1]."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"order must be an int >= 1, received {order!r}")
+    if not 0.0 <= discount <= 1.0:
+        raise ValueError(f"discount must be in [0, 1], received {discount!r}")
+
+
 class KneserNeyLM:
     """Interpolated Kneser-Ney character language model, eqs. (ch1-eq-kn) and (ch1-eq-kn-base).
 
-    Args:
-        order: n, the number of characters of an n-gram; the model conditions on the n - 1
-            characters before the one it predicts (order 1: no context, a unigram model).
-        discount: D in [0, 1], subtracted from every positive count. D <= 1 keeps every
-            discounted count non-negative, which is what makes each distribution sum to 1.
-
-    After `fit(text)`:
-        vocab: the K characters the model predicts: the sorted training characters, then UNK.
-            `probabilities(context)` returns a vector in this order.
-        levels: `levels[k]` maps each context h of k characters seen in training to its
-            ContextCounts; level order - 1 holds raw counts, the lower ones continuation counts.
+    order is n: the model conditions on the n - 1 characters before the one it predicts.
+    discount is D in [0, 1]: D <= 1 keeps every discounted count non-negative.
     """
 
     def __init__(self, order: int, discount: float = 0.75) -> None:
-        if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-            raise ValueError(f"order must be an int >= 1, received {order!r}")
-        if not 0.0 <= discount <= 1.0:
-            raise ValueError(f"discount must be in [0, 1], received {discount!r}")
+        _check_settings(order, discount)
         self.order = order
         self.discount = float(discount)
-        self.vocab: tuple[str, ...] = ()
-        self.levels: list[dict[str, ContextCounts]] = []
+        self.vocab: tuple[str, ...] = ()  # after fit: the sorted training characters, then UNK
+        self.levels: list[dict[str, ContextCounts]] = []  # after fit: see _count_levels
         self._index: dict[str, int] = {}
 
     def fit(self, text: str) -> Self:
@@ -85,15 +111,7 @@ class KneserNeyLM:
             raise ValueError(f"text must be a str of at least order = {self.order} characters")
         self.vocab = tuple(sorted(set(text) | {UNK}))
         self._index = {char: i for i, char in enumerate(self.vocab)}
-        self.levels = []
-        for k in range(self.order):  # k = length of the context
-            if k == self.order - 1:
-                table = ngram_counts(text, k)  # eq. (ch1-eq-count)
-            else:
-                table = continuation_counts(text, k)  # eq. (ch1-eq-continuation)
-            self.levels.append(
-                {h: ContextCounts(c, sum(c.values()), len(c)) for h, c in table.items()}
-            )
+        self.levels = _count_levels(text, self.order)
         return self
 
     def _uniform(self) -> float:
@@ -102,24 +120,12 @@ class KneserNeyLM:
             raise ValueError("the model is not fitted: call fit(text) first")
         return 1.0 / len(self.vocab)
 
-    def _contexts(self, context: str) -> Iterator[ContextCounts]:
-        """The counts of the context's suffixes h of length 0, 1, ..., order - 1, while seen.
-
-        If a suffix was never seen, no longer suffix was either, and eq. (ch1-eq-kn) keeps
-        the lower-order distribution unchanged from there on.
-        """
-        for k in range(min(self.order, len(context) + 1)):
-            entry = self.levels[k].get(context[len(context) - k :])
-            if entry is None:
-                return
-            yield entry
-
     def prob(self, context: str, char: str) -> float:
         """p(char | last order - 1 characters of context), eqs. (ch1-eq-kn-base), (ch1-eq-kn)."""
         char = char if char in self._index else UNK
         D = self.discount
         p = self._uniform()  # eq. (ch1-eq-kn-base)
-        for level in self._contexts(context):  # from the empty context up, eq. (ch1-eq-kn)
+        for level in _seen_suffixes(self.levels, context):  # eq. (ch1-eq-kn), empty context up
             p = (max(level.counts.get(char, 0) - D, 0.0) + D * level.types * p) / level.total
         return p
 
@@ -127,7 +133,7 @@ class KneserNeyLM:
         """The whole next-character distribution, shape (K,), in the order of `vocab`."""
         D = self.discount
         p = np.full(len(self.vocab), self._uniform())  # (K,) eq. (ch1-eq-kn-base)
-        for level in self._contexts(context):  # eq. (ch1-eq-kn) for all K characters at once
+        for level in _seen_suffixes(self.levels, context):  # eq. (ch1-eq-kn), all K at once
             counts = np.zeros(len(self.vocab))  # (K,)
             for char, count in level.counts.items():
                 counts[self._index[char]] = count
@@ -135,11 +141,7 @@ class KneserNeyLM:
         return p
 
     def bits_per_char(self, text: str) -> float:
-        """Cross-entropy of `text` under the model in bits per character, eq. (ch1-eq-bpc).
-
-        Character t is predicted from the order - 1 characters before it; the first
-        characters of `text` have shorter contexts. Unseen characters count as UNK.
-        """
+        """Cross-entropy of `text` in bits per character, eq. (ch1-eq-bpc); unseen chars: UNK."""
         if not isinstance(text, str) or not text:
             raise ValueError("text must be a non-empty str")
         n = self.order - 1
