@@ -1,8 +1,8 @@
 """Correct answers written differently from the masters: each must earn full marks.
 
 A grader that compares with the master's code path (its loops, its axis order, its helper
-functions) rather than with the mathematics would fail a student who is right. One answer per
-assignment, with a different construction from the master's: loops where the master
+functions) rather than with the mathematics would fail a student who is right. At least one
+answer per assignment, with a different construction from the master's: loops where the master
 vectorises, column-vector algebra where it uses rows, np.split instead of slices.
 """
 
@@ -47,6 +47,12 @@ OTHER_RIGHT_ANSWERS = {
     i, f, o = (1 / (1 + np.exp(-z)) for z in (i, f, o))
     c = f * c_prev + i * np.tanh(g)
     return o * np.tanh(c), c
+""",
+        "q6": """def masked_pool(h, lengths):
+    mean, maximum = np.empty((h.shape[0], h.shape[2])), np.empty((h.shape[0], h.shape[2]))
+    for n, length in enumerate(lengths):  # one snippet at a time, only its real states
+        mean[n], maximum[n] = h[n, :length].mean(axis=0), h[n, :length].max(axis=0)
+    return mean, maximum
 """,
     },
     "07-seq2seq-attention": {

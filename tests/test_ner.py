@@ -6,13 +6,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from importlib.metadata import distribution
 from pathlib import Path
 
 import numpy as np
 import pytest
-from results_check import assert_results_close
+from results_check import assert_tiny_rerun_close
 
 from unrolled.data import CONLL_SPLITS, load_conll2003
 from unrolled.experiments import ner
@@ -182,10 +181,7 @@ def test_results_file_is_canonical_and_summarises_every_seed(results):
 
 
 def test_a_tiny_rerun_reproduces_the_committed_one(results):
-    command = [sys.executable, "-m", "unrolled.experiments", "ner", "--tiny"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert_results_close(json.loads(done.stdout), results["tiny"])
+    assert_tiny_rerun_close("ner", results["tiny"])
 
 
 def test_the_checkpoint_scores_what_its_results_say(results):

@@ -1,15 +1,12 @@
 """unrolled.experiments.reversal: the task, and the committed results and checkpoint, which the
 code that wrote them must reproduce."""
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from results_check import assert_results_close
+from results_check import assert_tiny_rerun_close
 
 from unrolled.experiments import reversal
 from unrolled.experiments.common import load_results
@@ -46,14 +43,7 @@ def test_sequence_accuracy_counts_exact_reversals_only():
 
 
 def test_tiny_configuration_reproduces_its_committed_results(results):
-    done = subprocess.run(
-        [sys.executable, "-m", "unrolled.experiments", "reversal", "--tiny"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert_results_close(json.loads(done.stdout), results["tiny"])
+    assert_tiny_rerun_close("reversal", results["tiny"])
 
 
 def test_the_checkpoint_reproduces_the_first_seeds_results(results):

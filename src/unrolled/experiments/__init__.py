@@ -10,6 +10,7 @@ EXPERIMENTS = {
     "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
+    "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM vs naive Bayes (~25 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
     "reversal": "chapter 7: reversal, attention or not, 5 seeds each (~42 min; --jobs 2: 25)",
     "g2p": "chapter 7: G2P with attention, 3 seeds and their ensemble (~170 min; --jobs 3: 60)",

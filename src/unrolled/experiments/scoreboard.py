@@ -126,6 +126,34 @@ def ner_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
     }
 
 
+def sentiment_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Critics' snippets, fresh or rotten: test accuracy."""
+    directions = results["chosen"]["directions"]
+    network, nb = results["networks"][str(directions)], results["naive_bayes"]
+    summary = network["test_accuracy"]
+    n = results["sizes"]["test"]
+    return {
+        "task": "Film critics' snippets, fresh or rotten",
+        "section": "notebooks/06-sentiment",
+        "metric": "accuracy",
+        "lower_is_better": False,
+        "split": f"snippets of a held-out tenth of the films ({n:,})",
+        "rnn": {
+            "model": f"{'bidirectional ' if directions == 2 else ''}LSTM, H = "
+            f"{results['settings']['hidden']}, mean and max pooling",
+            "value": summary["median"],
+            "range": [summary["min"], summary["max"]],
+            "seeds": len(network["test"]),
+        },
+        "baselines": {
+            f"naive Bayes, 1- to {nb['order']}-grams, alpha = {nb['alpha']}"
+            f"{', binary' if nb['binary'] else ''} (tuned on dev)": nb["test_accuracy"],
+            "naive Bayes, words, alpha = 1 (untuned)": nb["untuned_test_accuracy"],
+            "always fresh": results["majority_test_accuracy"],
+        },
+    }
+
+
 def _rnn(model: str, results: dict[str, Any], metric: str) -> dict[str, Any]:
     """The recurrent model's entry: median, range and number of seeds of `metric`."""
     summary = results[metric]
@@ -177,6 +205,7 @@ ENTRIES = {
     "sunspots": sunspots_entry,
     "langid": langid_entry,
     "ner": ner_entry,
+    "sentiment": sentiment_entry,
     "g2p": g2p_entry,
 }
 
