@@ -377,3 +377,19 @@ def test_deep_and_bidirectional_reject_a_wrong_number_of_layers():
         bidirectional_rnn_forward(x, np.zeros((2, N, H)), [layer(D)])
     with pytest.raises(ValueError, match=r"^params\[0\]: expected keys U, W and b"):
         bidirectional_rnn_forward(x, np.zeros((2, N, H)), [{"U": 0}, layer(D)])
+
+
+def test_empty_sequences_leave_the_state_at_h0(rng):
+    """T = 0 is handled as rnn_forward handles it: no step, so every final state is h(0)."""
+    N, D, H, K = 2, 3, 4, 5
+    x = np.zeros((N, 0, D))
+    layer = [{"U": rng.normal(size=(H, D)), "W": rng.normal(size=(H, H)), "b": rng.normal(size=H)}]
+    h0 = rng.normal(size=(2, N, H))
+    V, c = rng.normal(size=(K, H)), rng.normal(size=K)
+    p = layer[0]
+    o = design3_forward(x, h0[0], p["U"], p["W"], p["b"], V, c)
+    assert np.array_equal(o, h0[0] @ V.T + c)
+    out, h_n = bidirectional_rnn_forward(x, h0, layer * 2)
+    assert out.shape == (N, 0, 2 * H) and np.array_equal(h_n, h0)
+    out, h_n = deep_rnn_forward(x, h0[:1], layer)
+    assert out.shape == (N, 0, H) and np.array_equal(h_n, h0[:1])

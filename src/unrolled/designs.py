@@ -140,7 +140,8 @@ def design3_forward(
     check_shape("V", V, ("K", "H"), dims)
     check_shape("c", c, ("K",), dims)
     hs, _ = rnn_forward(x, h0, U, W, b, mask)  # (N, T, H)  checks x, h0, U, b and mask
-    return output_forward(hs[:, -1], V, c)  # (N, K)  Eq. (ch3-design3)
+    last = hs[:, -1] if hs.shape[1] else h0  # T = 0: the state never left h(0)
+    return output_forward(last, V, c)  # (N, K)  Eq. (ch3-design3)
 
 
 def teacher_forcing_inputs(y: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -278,7 +279,7 @@ def bidirectional_rnn_forward(
     hs, _ = rnn_forward(x, h0[0], forward["U"], forward["W"], forward["b"], mask)  # (ch3-birnn-h)
     gs = reverse_rnn_forward(x, h0[1], backward["U"], backward["W"], backward["b"], mask)
     out = np.concatenate([hs, gs], axis=-1)  # (N, T, 2H)  Eq. (ch3-birnn-out)
-    h_n = np.stack([hs[:, -1], gs[:, 0]])  # (2, N, H)
+    h_n = np.stack([hs[:, -1], gs[:, 0]]) if hs.shape[1] else h0.copy()  # (2, N, H); T = 0: h(0)
     return out, h_n
 
 
@@ -330,7 +331,8 @@ def deep_rnn_forward(
         else:
             p = params[first]
             layer_input, _ = rnn_forward(layer_input, h0[first], p["U"], p["W"], p["b"], mask)
-            h_n = layer_input[None, :, -1]  # (1, N, H)  Eq. (ch3-deep)
+            last = layer_input[:, -1] if dims["T"] else h0[first]  # T = 0: h(0)
+            h_n = last[None]  # (1, N, H)  Eq. (ch3-deep)
         finals.append(h_n)
     return layer_input, np.concatenate(finals)  # (N, T, S * H), (L * S, N, H)
 
