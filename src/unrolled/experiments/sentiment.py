@@ -16,7 +16,7 @@ naive Bayes on bags of n-grams.
   kept by dev accuracy; the learning rate chosen by median dev accuracy over the seeds, for
   each direction; the direction with the better median is the book's model.
 
-    python -m unrolled.experiments sentiment          # ~25 min on one core
+    python -m unrolled.experiments sentiment          # ~25 min on one idle core
     python -m unrolled.experiments sentiment --tiny   # seconds; prints the results as JSON
 
 Writes notebooks/results/sentiment.json (with every test prediction) and the first seed's
