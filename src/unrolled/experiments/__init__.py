@@ -12,7 +12,7 @@ EXPERIMENTS = {
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
     "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM vs naive Bayes (~25 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
-    "reversal": "chapter 7: reversal, attention or not, 5 seeds each (~42 min; --jobs 2: 25)",
+    "reversal": "chapter 7: reversal, attention or not, 5 seeds each (~2 h; --jobs 2: 75 min)",
     "g2p": "chapter 7: G2P with attention, 3 seeds and their ensemble (~170 min; --jobs 3: 60)",
     "scoreboard": "scoreboard.json: every real task, the recurrent model against its baselines",
 }
