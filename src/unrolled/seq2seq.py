@@ -157,17 +157,22 @@ class Memory:
         return Memory(self.h[index], self.keys[index], self.mask[index], self.h_last[index])
 
 
-class Seq2Seq(nn.Module):
-    """GRU encoder-decoder with optional attention, as in the module docstring."""
+class Decoder(nn.Module):
+    """The attentive GRU decoder that Seq2Seq and the image captioner share.
+
+    A subclass passes its encoder (a module, kept as self.encoder) and defines
+    `encode(src, lengths) -> (Memory, s_0)`; the decoder reads the memory's states h (N, T, H),
+    whatever produced them (a source's tokens, an image's regions), through the attention of
+    the module docstring.
+    """
 
     def __init__(
         self,
-        src_vocab: int,
+        encoder: nn.Module,
         tgt_vocab: int,
         embed_size: int = 32,
         hidden_size: int = 64,
         attention: str = "dot",
-        bidirectional: bool = False,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
@@ -176,31 +181,27 @@ class Seq2Seq(nn.Module):
         if not 0 <= dropout < 1:
             raise ValueError(f"dropout: expected a probability in [0, 1), received {dropout}")
         for name, size in (
-            ("src_vocab", src_vocab),
             ("tgt_vocab", tgt_vocab),
             ("embed_size", embed_size),
             ("hidden_size", hidden_size),
         ):
             _check_positive_int(name, size)
-        self.encoder = Encoder(src_vocab, embed_size, hidden_size, bidirectional)
+        self.encoder = encoder  # created first: its parameters are drawn first from the seed
         self.embed = nn.Embedding(tgt_vocab, embed_size, padding_idx=PAD)
         self.attention = None if attention == "none" else Attention(attention, hidden_size)
         self.cell = nn.GRUCell(embed_size + hidden_size, hidden_size)
         self.drop = nn.Dropout(dropout)  # on the output layer's input, while training
         self.out = nn.Linear(2 * hidden_size, tgt_vocab)
 
-    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
-        """Encode a padded batch: the memory and the decoder's initial state s_0 = h_last.
-
-        src: (N, T) token indices in [0, src_vocab); lengths: (N,) real lengths in [1, T].
-        """
-        check_shape("src", src, ("N", "T"))
-        _check_tokens("src", src, self.encoder.embed.num_embeddings)
-        _check_lengths(lengths, src.shape[0], src.shape[1])
-        h, h_last = self.encoder(src, lengths)
-        mask = torch.arange(src.shape[1])[None, :] < lengths[:, None]  # (N, T)
+    def memory(self, h: torch.Tensor, mask: torch.Tensor, h_last: torch.Tensor) -> Memory:
+        """The memory of encoded states h (N, T, H), with the attention's keys precomputed."""
         keys = h if self.attention is None else self.attention.keys(h)
-        return Memory(h, keys, mask, h_last), h_last
+        return Memory(h, keys, mask, h_last)
+
+    def encode(
+        self, src: torch.Tensor, lengths: torch.Tensor | None
+    ) -> tuple[Memory, torch.Tensor]:
+        raise NotImplementedError  # the encoder is the subclass's
 
     def step(
         self, y_prev: torch.Tensor, state: torch.Tensor, memory: Memory
@@ -219,7 +220,7 @@ class Seq2Seq(nn.Module):
         return torch.log_softmax(logits, dim=1), state, alpha
 
     def forward(
-        self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor
+        self, src: torch.Tensor, lengths: torch.Tensor | None, tgt_in: torch.Tensor
     ) -> torch.Tensor:
         """Teacher forcing: log-probs (N, U, V) of the next tokens given tgt_in = [BOS, y...]."""
         memory, state = self.encode(src, lengths)
@@ -228,6 +229,41 @@ class Seq2Seq(nn.Module):
             log_probs, state, _ = self.step(tgt_in[:, t], state, memory)
             out.append(log_probs)
         return torch.stack(out, dim=1)
+
+
+class Seq2Seq(Decoder):
+    """GRU encoder-decoder with optional attention, as in the module docstring."""
+
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        embed_size: int = 32,
+        hidden_size: int = 64,
+        attention: str = "dot",
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        for name, size in (
+            ("src_vocab", src_vocab),
+            ("embed_size", embed_size),
+            ("hidden_size", hidden_size),
+        ):
+            _check_positive_int(name, size)
+        encoder = Encoder(src_vocab, embed_size, hidden_size, bidirectional)
+        super().__init__(encoder, tgt_vocab, embed_size, hidden_size, attention, dropout)
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
+        """Encode a padded batch: the memory and the decoder's initial state s_0 = h_last.
+
+        src: (N, T) token indices in [0, src_vocab); lengths: (N,) real lengths in [1, T].
+        """
+        check_shape("src", src, ("N", "T"))
+        _check_tokens("src", src, self.encoder.embed.num_embeddings)
+        _check_lengths(lengths, src.shape[0], src.shape[1])
+        h, h_last = self.encoder(src, lengths)
+        mask = torch.arange(src.shape[1])[None, :] < lengths[:, None]  # (N, T)
+        return self.memory(h, mask, h_last), h_last
 
 
 class Ensemble(nn.Module):
@@ -293,9 +329,11 @@ def teacher_forcing_input(tgt: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def greedy_decode(
-    model: Seq2Seq | Ensemble, src: torch.Tensor, lengths: torch.Tensor, max_len: int
+    model: Decoder | Ensemble, src: torch.Tensor, lengths: torch.Tensor, max_len: int
 ) -> tuple[list[list[int]], list[np.ndarray]]:
     """Free-running greedy decoding: feed back the most likely token until EOS or max_len.
+
+    src and lengths are what model.encode reads (lengths None for a captioner's images).
 
     Returns each example's tokens (without EOS) and its attention weights (steps, T) (empty
     arrays without attention).
@@ -504,22 +542,23 @@ def exhaustive_search(
 
 @torch.no_grad()
 def model_beam_search(
-    model: Seq2Seq | Ensemble,
+    model: Decoder | Ensemble,
     src: torch.Tensor,
-    lengths: torch.Tensor,
+    lengths: torch.Tensor | None,
     beam_width: int,
     max_len: int,
     alpha: float = 0.0,
 ) -> list[list[int]]:
-    """Beam search with a Seq2Seq model for every example of a batch at once.
+    """Beam search with a decoder (Seq2Seq, Captioner) for every example of a batch at once.
+
+    src and lengths are what model.encode reads (lengths None for a captioner's images).
 
     Each example runs the search of beam_search (the same _prune step), but one decoder call
     per step serves the alive hypotheses of all examples, stacked in rows: row r belongs to
     example owner[r]. An example leaves the batch when its search is settled (_settled).
     """
-    check_shape("src", src, ("N", "T"))
     _check_beam(beam_width, max_len, alpha)
-    memory, state = model.encode(src, lengths)
+    memory, state = model.encode(src, lengths)  # the model checks its sources
     n_examples = src.shape[0]
     alive: list[list[Hypothesis]] = [[([], 0.0)] for _ in range(n_examples)]
     finished: list[list[Hypothesis]] = [[] for _ in range(n_examples)]

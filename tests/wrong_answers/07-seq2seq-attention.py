@@ -99,4 +99,98 @@ def beam_step(scores, log_probs, k):
 """,
         ),
     ],
+    "q4": [
+        (
+            "no clipping: a repeated candidate word matches every time",
+            """
+def corpus_bleu(references, candidates, max_order=4):
+    logs = 0.0
+    for n in range(1, max_order + 1):
+        hits = total = 0
+        for r, c in zip(references, candidates):
+            ref = set(tuple(r[i : i + n]) for i in range(len(r) - n + 1))
+            grams = [tuple(c[i : i + n]) for i in range(len(c) - n + 1)]
+            hits += sum(g in ref for g in grams)
+            total += len(grams)
+        if hits == 0:
+            return 0.0
+        logs += np.log(hits / total) / max_order
+    ratio = sum(map(len, references)) / sum(map(len, candidates))
+    return float(min(1.0, np.exp(1 - ratio)) * np.exp(logs))
+""",
+        ),
+        (
+            "no brevity penalty",
+            """
+def corpus_bleu(references, candidates, max_order=4):
+    logs = 0.0
+    for n in range(1, max_order + 1):
+        hits = total = 0
+        for r, c in zip(references, candidates):
+            ref = Counter(tuple(r[i : i + n]) for i in range(len(r) - n + 1))
+            cand = Counter(tuple(c[i : i + n]) for i in range(len(c) - n + 1))
+            hits += sum(min(k, ref[g]) for g, k in cand.items())
+            total += sum(cand.values())
+        if hits == 0:
+            return 0.0
+        logs += np.log(hits / total) / max_order
+    return float(np.exp(logs))
+""",
+        ),
+        (
+            "the mean of sentence-level scores instead of one corpus score",
+            """
+def corpus_bleu(references, candidates, max_order=4):
+    def one(r, c):
+        logs = 0.0
+        for n in range(1, max_order + 1):
+            ref = Counter(tuple(r[i : i + n]) for i in range(len(r) - n + 1))
+            cand = Counter(tuple(c[i : i + n]) for i in range(len(c) - n + 1))
+            hits = sum(min(k, ref[g]) for g, k in cand.items())
+            if hits == 0:
+                return 0.0
+            logs += np.log(hits / sum(cand.values())) / max_order
+        return min(1.0, np.exp(1 - len(r) / len(c))) * np.exp(logs)
+    return float(np.mean([one(r, c) for r, c in zip(references, candidates)]))
+""",
+        ),
+        (
+            "the arithmetic mean of the precisions instead of the geometric mean",
+            """
+def corpus_bleu(references, candidates, max_order=4):
+    precisions = []
+    for n in range(1, max_order + 1):
+        hits = total = 0
+        for r, c in zip(references, candidates):
+            ref = Counter(tuple(r[i : i + n]) for i in range(len(r) - n + 1))
+            cand = Counter(tuple(c[i : i + n]) for i in range(len(c) - n + 1))
+            hits += sum(min(k, ref[g]) for g, k in cand.items())
+            total += sum(cand.values())
+        if hits == 0:
+            return 0.0
+        precisions.append(hits / total)
+    ratio = sum(map(len, references)) / sum(map(len, candidates))
+    return float(min(1.0, np.exp(1 - ratio)) * np.mean(precisions))
+""",
+        ),
+        (
+            "brevity penalty upside down, exp(1 - c / r): penalises long candidates instead",
+            """
+def corpus_bleu(references, candidates, max_order=4):
+    logs = 0.0
+    for n in range(1, max_order + 1):
+        hits = total = 0
+        for r, c in zip(references, candidates):
+            ref = Counter(tuple(r[i : i + n]) for i in range(len(r) - n + 1))
+            cand = Counter(tuple(c[i : i + n]) for i in range(len(c) - n + 1))
+            hits += sum(min(k, ref[g]) for g, k in cand.items())
+            total += sum(cand.values())
+        if hits == 0:
+            return 0.0
+        logs += np.log(hits / total) / max_order
+    ratio = sum(map(len, candidates)) / sum(map(len, references))
+    return float(min(1.0, np.exp(1 - ratio)) * np.exp(logs))
+""",
+        ),
+    ],
 }

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from unrolled.benchmarks.machine import machine_info as machine  # noqa: F401  (re-exported)
+from unrolled.seq2seq import PAD, Decoder, teacher_forcing_input
 
 RESULTS_DIR = Path("notebooks") / "results"  # relative to the repository: run from its root
 
@@ -34,6 +35,26 @@ def one_thread() -> Iterator[None]:
     finally:
         torch.set_flush_denormal(False)
         torch.set_num_threads(threads)
+
+
+def teacher_forcing_update(
+    model: Decoder,
+    optimizer: torch.optim.Optimizer,
+    src: torch.Tensor,
+    lengths: torch.Tensor | None,
+    tgt: torch.Tensor,
+    max_norm: float,
+) -> float:
+    """One optimiser step of an encoder-decoder on a batch under teacher forcing: the mean
+    negative log-likelihood of the target tokens tgt (N, U) (PAD excluded), its gradients
+    clipped to a total norm of max_norm. Returns the loss."""
+    log_probs = model(src, lengths, teacher_forcing_input(tgt))  # (N, U, V)
+    loss = torch.nn.functional.nll_loss(log_probs.flatten(0, 1), tgt.flatten(), ignore_index=PAD)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
 
 
 def dumps(results: dict[str, Any]) -> str:

@@ -45,7 +45,13 @@ import numpy as np
 import torch
 
 from unrolled.data import load_cmudict_pronunciations
-from unrolled.experiments.common import command_line, dumps, one_thread, provenance
+from unrolled.experiments.common import (
+    command_line,
+    dumps,
+    one_thread,
+    provenance,
+    teacher_forcing_update,
+)
 from unrolled.seq2seq import (
     EOS,
     PAD,
@@ -53,7 +59,6 @@ from unrolled.seq2seq import (
     Seq2Seq,
     greedy_decode,
     model_beam_search,
-    teacher_forcing_input,
 )
 
 LETTERS = tuple("abcdefghijklmnopqrstuvwxyz")
@@ -289,15 +294,9 @@ def train(
             batch = [words[i] for i in order[start : start + settings["batch"]]]
             src, lengths = tokens.encode_words(batch)
             tgt = tokens.encode_phonemes([pronunciations[w][0] for w in batch])
-            log_probs = model(src, lengths, teacher_forcing_input(tgt))  # (n, U, V)
-            loss = torch.nn.functional.nll_loss(
-                log_probs.flatten(0, 1), tgt.flatten(), ignore_index=PAD
+            losses.append(
+                teacher_forcing_update(model, optimizer, src, lengths, tgt, settings["max_norm"])
             )
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), settings["max_norm"])
-            optimizer.step()
-            losses.append(loss.item())
         schedule.step()
         dev = error_rates(decode(model, tokens, dev_words, settings), dev_refs)
         curve.append(

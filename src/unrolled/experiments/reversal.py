@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from unrolled.experiments.common import command_line, dumps, one_thread, provenance, spread
+from unrolled.experiments.common import (
+    command_line,
+    dumps,
+    one_thread,
+    provenance,
+    spread,
+    teacher_forcing_update,
+)
 from unrolled.seq2seq import EOS, PAD, Seq2Seq, greedy_decode, teacher_forcing_input
 
 NAME = "reversal"
@@ -99,16 +106,10 @@ def train(attention: str, seed: int, settings: dict[str, Any]) -> tuple[Seq2Seq,
     losses, curve = [], []
     for _ in range(steps):
         src, lengths, tgt = reversal_batch(rng, settings["batch"], settings)
-        log_probs = model(src, lengths, teacher_forcing_input(tgt))  # (n, U, V)
-        loss = torch.nn.functional.nll_loss(
-            log_probs.reshape(-1, log_probs.shape[-1]), tgt.reshape(-1), ignore_index=PAD
+        losses.append(
+            teacher_forcing_update(model, optimizer, src, lengths, tgt, settings["max_norm"])
         )
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings["max_norm"])
-        optimizer.step()
         schedule.step()
-        losses.append(loss.item())
         if len(losses) == settings["window"]:
             curve.append(round(float(np.mean(losses)), DECIMALS))
             losses = []
