@@ -1,6 +1,7 @@
 """Sentiment (chapter 6): the reviews' split by film, the text pipeline, masked pooling, and the
 experiment's committed results, tiny re-run and checkpoint."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_tiny_configuration_reproduces_its_committed_results(results):
 def test_the_checkpoint_reproduces_the_first_seeds_test_predictions(results):
     model, vocab = sentiment.load_model(RESULTS / "sentiment.pt", results)
     documents = sentiment.load_data(results["settings"])["test"][0]
-    chosen = results["networks"][str(results["chosen"]["directions"])]
+    chosen = results["networks"][results["chosen"]["network"]]
     predicted = sentiment.predict(model, vocab, documents)
     assert np.array_equal(predicted, chosen["test_predictions"][0])
 
@@ -132,3 +133,60 @@ def test_results_file_is_canonical_with_the_code_settings_and_every_seed(results
         assert network["dev"] == spread(chosen)
         best_lr = max(network["search"], key=lambda k: np.median(network["search"][k]["dev"]))
         assert float(best_lr) == network["lr"]  # the learning rate was chosen on dev
+
+
+def test_every_network_of_the_settings_is_reported_and_the_best_on_dev_is_chosen(results):
+    settings, networks = results["settings"], results["networks"]
+    expected = [(d, "random") for d in settings["directions"]]
+    expected += [(d, "cbow") for d in settings["cbow_directions"]]
+    assert [(n["directions"], n["embeddings"]) for n in networks.values()] == sorted(
+        expected, key=lambda v: sentiment.network_key(*v)
+    )
+    assert all(key == sentiment.network_key(n["directions"], n["embeddings"])
+               for key, n in networks.items())  # fmt: skip
+    best = max(n["dev"]["median"] for n in networks.values())
+    chosen = networks[results["chosen"]["network"]]
+    assert chosen["dev"]["median"] == best
+    assert results["chosen"] == {
+        "network": results["chosen"]["network"],
+        "directions": chosen["directions"],
+        "embeddings": chosen["embeddings"],
+    }
+    assert settings["cbow_directions"] and "1" in networks and "2" in networks  # both kinds
+
+
+# --- CBOW vectors --------------------------------------------------------------------------
+
+
+def test_cbow_read_the_training_snippets_only(results):
+    train = sentiment.load_data(results["settings"])["train"][0]
+    assert results["cbow"]["tokens"] == sum(map(len, train))
+
+
+def test_cbow_record_has_its_loss_curve_and_neighbours(results):
+    cbow, settings = results["cbow"], results["settings"]
+    assert len(cbow["losses"]) == settings["cbow"]["epochs"]
+    assert all(a > b for a, b in itertools.pairwise(cbow["losses"]))  # it learnt
+    assert list(cbow["nearest"]) == sorted(settings["probes"])  # every probe is a known word
+    for probe, neighbours in cbow["nearest"].items():
+        assert len(neighbours) == settings["neighbours"]
+        assert probe not in [w for w, _ in neighbours]
+        similarities = [s for _, s in neighbours]
+        assert similarities == sorted(similarities, reverse=True) and -1 <= min(similarities)
+
+
+def test_cbow_vectors_are_aligned_with_the_vocabulary_and_scaled():
+    documents = [["a", "good", "film"], ["a", "bad", "film"], ["good", "good"], ["rare"]]
+    vocab = sentiment.Vocab(documents, min_count=2)
+    vectors, record = sentiment.word_vectors(documents, vocab, sentiment.TINY)
+    assert vectors.shape == (len(vocab.words) + 2, sentiment.TINY["embed"])
+    assert not vectors[sentiment.PAD].any()
+    assert vectors[2:].std().item() == pytest.approx(1.0)
+    assert record["tokens"] == 9 and list(record["nearest"]) == ["good", "film"]
+    model, _ = sentiment.train(
+        2, 1e-3, 0, vocab, {"train": (documents, np.array([1, 0, 1, 0])),
+                            "dev": (documents, np.array([1, 0, 1, 0]))},
+        sentiment.TINY | {"epochs": 1}, vectors,
+    )  # fmt: skip
+    assert not torch.equal(model.embed.weight, vectors)  # fine-tuned from the CBOW vectors
+    assert torch.allclose(model.embed.weight, vectors, atol=0.05)

@@ -9,14 +9,21 @@ naive Bayes on bags of n-grams.
 - Baseline: multinomial naive Bayes (unrolled.naive_bayes) on the word n-grams, n = 1..N, with
   add-alpha smoothing, counting each n-gram once per snippet or every time ("binary"); N,
   alpha and binary chosen on dev. For reference, the untuned unigram model with alpha = 1.
-- Network: word embeddings learnt from scratch (train words seen at least `min_count` times;
-  the others are <unk>), dropout, an LSTM read forwards or in both directions, the mean and
-  the maximum of its states over the snippet's words (padding masked), dropout and a linear
-  layer to the two classes. Adam at each learning rate of `lrs` for `epochs` epochs, the epoch
-  kept by dev accuracy; the learning rate chosen by median dev accuracy over the seeds, for
-  each direction; the direction with the better median is the book's model.
+- Word vectors: word2vec's CBOW with negative sampling (unrolled.cbow) trained on the
+  training snippets only (never dev or test), one run with the fixed seed of `cbow`; its loss
+  per epoch and the nearest neighbours of the `probes` are recorded.
+- Network: word embeddings (train words seen at least `min_count` times; the others are
+  <unk>), dropout, an LSTM read forwards or in both directions, the mean and the maximum of
+  its states over the snippet's words (padding masked), dropout and a linear layer to the two
+  classes. The embeddings start random ("random", N(0, 1), for each of `directions`) or from
+  the CBOW vectors scaled to standard deviation 1 ("cbow", for each of `cbow_directions`);
+  either way they are trained jointly with the rest. Adam at each learning rate of `lrs` for
+  `epochs` epochs, the epoch kept by dev accuracy; the learning rate chosen by median dev
+  accuracy over the seeds, for each network; the network with the best median is the book's.
+  A seed gives the same LSTM and output layer, batches and dropout masks to both
+  initialisations, so they differ only in the embeddings' starting point.
 
-    python -m unrolled.experiments sentiment          # ~25 min on one idle core
+    python -m unrolled.experiments sentiment          # ~25 min on one core
     python -m unrolled.experiments sentiment --tiny   # seconds; prints the results as JSON
 
 Writes notebooks/results/sentiment.json (with every test prediction) and the first seed's
@@ -35,6 +42,7 @@ import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from unrolled.cbow import nearest, train_cbow
 from unrolled.data import load_movie_reviews
 from unrolled.experiments.common import provenance, script, spread
 from unrolled.naive_bayes import NaiveBayes
@@ -54,7 +62,11 @@ SETTINGS: dict[str, Any] = {
     "epochs": 10,
     "lrs": [1e-3, 3e-3],
     "max_norm": 5.0,
-    "directions": [1, 2],
+    "directions": [1, 2],  # embeddings initialised at random
+    "cbow_directions": [2],  # embeddings initialised from CBOW (the direction that won alone)
+    "cbow": {"window": 2, "negatives": 5, "epochs": 10, "lr": 3e-3, "batch": 256, "seed": 0},
+    "probes": ["good", "bad", "funny", "boring", "not", "film"],
+    "neighbours": 5,
     "seeds": [0, 1, 2],
     "train_reviews": None,  # None: all
 }
@@ -67,6 +79,9 @@ TINY = SETTINGS | {
     "epochs": 2,
     "lrs": [3e-3],
     "directions": [2],
+    "cbow_directions": [2],
+    "cbow": SETTINGS["cbow"] | {"epochs": 1},
+    "probes": ["good", "film"],
     "seeds": [0, 1],
 }
 DECIMALS = 4
@@ -124,6 +139,11 @@ class ReviewClassifier(torch.nn.Module):
         return self.out(self.drop(masked_pool(h, lengths)))
 
 
+def network_key(directions: int, init: str) -> str:
+    """A network's key in the results: "1" and "2" (random embeddings), "2-cbow" (CBOW)."""
+    return str(directions) if init == "random" else f"{directions}-{init}"
+
+
 def predict(model: ReviewClassifier, vocab: Vocab, documents: list[list[str]]) -> np.ndarray:
     """The predicted class of every document, (N,), in batches of 256."""
     model.eval()
@@ -146,12 +166,17 @@ def train(
     vocab: Vocab,
     data: dict[str, tuple[list[list[str]], np.ndarray]],
     settings: dict[str, Any],
+    embeddings: torch.Tensor | None = None,
 ) -> tuple[ReviewClassifier, list[dict[str, float]]]:
-    """Train one classifier on data["train"]; keep the epoch with the best dev accuracy."""
+    """Train one classifier on data["train"], its embedding layer initialised at random or
+    from `embeddings` (V + 2, E); keep the epoch with the best dev accuracy."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     documents, labels = data["train"]
     model = ReviewClassifier(len(vocab.words) + 2, directions, settings)
+    if embeddings is not None:
+        with torch.no_grad():
+            model.embed.weight.copy_(embeddings)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     best, curve = None, []
     for epoch in range(1, settings["epochs"] + 1):
@@ -227,6 +252,24 @@ def naive_bayes(
     }
 
 
+def word_vectors(
+    documents: list[list[str]], vocab: Vocab, settings: dict[str, Any]
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """CBOW vectors of the vocabulary trained on `documents` (the training snippets), scaled to
+    standard deviation 1 like a random embedding layer, and their record: the loss per epoch
+    and the nearest neighbours of each probe word in the vocabulary."""
+    start = time.perf_counter()
+    vectors, losses = train_cbow(documents, vocab.words, dim=settings["embed"], **settings["cbow"])
+    probes = [w for w in settings["probes"] if w in vocab.index]
+    record = {
+        "tokens": sum(map(len, documents)),
+        "losses": [round(x, DECIMALS) for x in losses],
+        "nearest": {w: nearest(vectors, vocab.words, w, settings["neighbours"]) for w in probes},
+        "seconds": round(time.perf_counter() - start),
+    }
+    return vectors / vectors[2:].std(), record
+
+
 def load_model(checkpoint, results: dict[str, Any]) -> tuple[ReviewClassifier, Vocab]:
     """The chosen network of the first seed from a checkpoint of the full run, with its vocab."""
     settings = results["settings"]
@@ -245,22 +288,35 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], to
     if log:
         print(f"naive Bayes {nb['order']}:{nb['alpha']}:{nb['binary']}", flush=True)
     vocab = Vocab(data["train"][0], settings["min_count"])
+    vectors, cbow = word_vectors(data["train"][0], vocab, settings)
+    if log:
+        print(f"CBOW losses {cbow['losses']}, {cbow['seconds']} s", flush=True)
     networks, first = {}, {}
-    for directions in settings["directions"]:
+    variants = [(d, "random") for d in settings["directions"]]
+    variants += [(d, "cbow") for d in settings["cbow_directions"]]
+    for directions, init in variants:
+        key = network_key(directions, init)
         search = {}
         for lr in settings["lrs"]:
-            trained = [train(directions, lr, s, vocab, data, settings) for s in settings["seeds"]]
+            trained = [
+                train(
+                    directions, lr, s, vocab, data, settings, vectors if init == "cbow" else None
+                )
+                for s in settings["seeds"]
+            ]
             search[str(lr)] = {
                 "models": [m for m, _ in trained],
                 "curves": [c for _, c in trained],
                 "dev": [max(p["dev"] for p in c) for _, c in trained],
             }
             if log:
-                print(f"{directions} direction(s), lr {lr}: dev {search[str(lr)]['dev']}")
+                print(f"{key}, lr {lr}: dev {search[str(lr)]['dev']}", flush=True)
         lr = max(search, key=lambda k: float(np.median(search[k]["dev"])))
         predictions = [predict(m, vocab, data["test"][0]) for m in search[lr]["models"]]
         tests = [accuracy(p, data["test"][1]) for p in predictions]
-        networks[str(directions)] = {
+        networks[key] = {
+            "directions": directions,
+            "embeddings": init,
             "parameters": sum(p.numel() for p in search[lr]["models"][0].parameters()),
             "lr": float(lr),
             "search": {k: {"dev": v["dev"], "curves": v["curves"]} for k, v in search.items()},
@@ -269,8 +325,8 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], to
             "test_accuracy": spread(tests),
             "test_predictions": [p.tolist() for p in predictions],
         }
-        first[directions] = search[lr]["models"][0]
-    directions = max(settings["directions"], key=lambda d: networks[str(d)]["dev"]["median"])
+        first[key] = search[lr]["models"][0]
+    key = max(networks, key=lambda k: networks[k]["dev"]["median"])  # first of equals
     return {
         "description": __doc__.splitlines()[0],
         "settings": settings,
@@ -280,10 +336,15 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], to
             np.full(len(data["test"][1]), int(data["train"][1].mean() > 0.5)), data["test"][1]
         ),
         "naive_bayes": nb,
+        "cbow": cbow,
         "networks": networks,
-        "chosen": {"directions": directions},
+        "chosen": {
+            "network": key,
+            "directions": networks[key]["directions"],
+            "embeddings": networks[key]["embeddings"],
+        },
         **provenance(start),
-    }, first[directions]
+    }, first[key]
 
 
 def main(argv: list[str] | None = None) -> int:
