@@ -12,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUBMISSIONS ?= submissions
-LINTED := src tests tools notebooks solutions
+LINTED := src tests tools notebooks solutions book/_ext
 NBVAL = $(BIN)/python -m pytest --nbval notebooks solutions \
   --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
 # Another processor's kernels: OpenBLAS, MKL and PyTorch as on an AVX2 laptop (trained digits differ).
@@ -59,7 +59,7 @@ test: $(STAMP) lint  ## The whole suite: package, notebooks, assignments, site, 
 test-portable: $(STAMP)  ## The notebooks again on the AVX2 code paths most laptops run (CI too).
 	$(AVX2) $(NBVAL)
 
-lint: $(STAMP)  ## ruff (lint and format check) over src, tests, tools, notebooks, solutions.
+lint: $(STAMP)  ## ruff (lint and format check) over src, tests, tools, notebooks, solutions, book/_ext.
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 

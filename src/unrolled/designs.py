@@ -256,7 +256,7 @@ def bidirectional_rnn_forward(
         h0: initial states, shape (2, N, H): h0[0] = h(0) of the forward direction, h0[1] =
             g(T + 1) of the backward one (PyTorch's h_0 for one bidirectional layer).
         params: two dicts with "U" (H, D), "W" (H, H), "b" (H,): params[0] for the forward
-            direction (PyTorch's *_l0), params[1] for the backward one (*_l0_reverse).
+            direction (PyTorch's ``*_l0``), params[1] for the backward one (``*_l0_reverse``).
         mask: 1 at real steps and 0 at padding, shape (N, T); None means every step is real.
 
     Returns:
@@ -299,8 +299,8 @@ def deep_rnn_forward(
         x: inputs, shape (N, T, D); values at padded steps are ignored.
         h0: initial states, shape (L * S, N, H) with S = 2 directions if bidirectional else 1,
             ordered like PyTorch's h_0: layer 0 forward, [layer 0 backward,] layer 1 forward...
-        params: L * S dicts with "U", "W", "b", in the order of h0 (PyTorch's *_l0,
-            [*_l0_reverse,] *_l1, ...). U is (H, D) in layer 0 and (H, S * H) above; W is
+        params: L * S dicts with "U", "W", "b", in the order of h0 (PyTorch's
+            ``*_l0``, [``*_l0_reverse``,] ``*_l1``, ...). U is (H, D) in layer 0 and (H, S * H) above; W is
             (H, H), b (H,). `rnn_params_from_torch` reads them from a torch.nn.RNN.
         bidirectional: whether every layer runs in both directions.
         mask: 1 at real steps and 0 at padding, shape (N, T); None means every step is real.

@@ -367,7 +367,8 @@ StepFn = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
 
 
 def length_normalised(log_prob: float, length: int, alpha: float) -> float:
-    """The beam's ranking score log p(y) / |y|^alpha, Eq. (ch7-length-norm); |y| counts EOS."""
+    """The beam's ranking score log p(y) / len(y)^alpha, Eq. (ch7-length-norm); len(y) counts
+    EOS."""
     _check_positive_int("length", length)
     if alpha < 0:
         raise ValueError(f"alpha: expected alpha >= 0, received {alpha}")
@@ -473,7 +474,7 @@ def beam_search(
         the best finished hypothesis (tokens without EOS) and its normalised score.
 
     Alive hypotheses are ranked by log-probability (they all have the same length); finished
-    ones, whose lengths differ, by log p / |y|^alpha. With k at least V^max_len nothing is
+    ones, whose lengths differ, by log p / len(y)^alpha. With k at least V^max_len nothing is
     ever pruned and the result is the exhaustive search's. The search stops early once no
     alive hypothesis can beat the best finished one (_settled).
     """
@@ -515,7 +516,7 @@ def exhaustive_search(
     """The exact best output under the beam's score, by scoring every sequence.
 
     Every sequence of at most max_len tokens that ends at its first EOS, or reaches max_len,
-    is scored with log p / |y|^alpha. Feasible only for tiny vocabularies: V^max_len calls.
+    is scored with log p / len(y)^alpha. Feasible only for tiny vocabularies: V^max_len calls.
     """
     _check_positive_int("vocab_size", vocab_size)
     _check_beam(1, max_len, alpha)

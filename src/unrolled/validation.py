@@ -13,6 +13,7 @@ that arrived:
     ValueError: h0: expected shape (N, H) = (4, ?), received (5, 8); N is 4, received 5
 
 An expected shape is a tuple whose entries are
+
 - an int: that exact size,
 - a str: a named size, bound the first time it is seen and checked everywhere after that
   (names are shared between calls through the `dims` dict),
