@@ -40,6 +40,20 @@ OTHER_RIGHT_ANSWERS = {
     factor = 1.0 if norm <= max_norm else max_norm / norm
     return {key: value * factor for key, value in grads.items()}, float(norm)
 """,
+        "q5": """def growth_factors(W, n):
+    P = np.eye(len(W))
+    for _ in range(n):  # the transposed Jacobians a backward pass applies, one per step
+        P = W.T @ P
+    singular = np.linalg.svd(W, compute_uv=False)
+    exact = np.linalg.svd(P, compute_uv=False)[0]  # ||(W^T)^n||_2 = ||W^n||_2
+    return singular[0] ** n, exact, max(abs(z) for z in np.linalg.eigvals(W))
+""",
+        "q6": """def clip_gradients(grads, max_norm):
+    norm = np.linalg.norm(np.concatenate([np.ravel(g) for g in grads]))
+    if norm <= max_norm:  # within the threshold (zero included): copies, untouched
+        return [np.array(g, dtype=float) for g in grads]
+    return [np.multiply(g, max_norm / norm) for g in grads]
+""",
     },
     "06-lstm-gru": {
         "q1": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):

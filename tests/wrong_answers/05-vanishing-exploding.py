@@ -154,4 +154,109 @@ def linear_gradient_norms(W, g, steps):
 """,
         ),
     ],
+    "q5": [
+        (
+            "trusts the eigenvalues for every n: rho(W) ** n as the exact factor",
+            """
+def growth_factors(W, n):
+    rate = float(np.abs(np.linalg.eigvals(W)).max())
+    return float(np.linalg.norm(W, 2)) ** n, rate**n, rate
+""",
+        ),
+        (
+            "takes the bound for the exact factor: ||W||_2 ** n instead of ||W^n||_2",
+            """
+def growth_factors(W, n):
+    bound = float(np.linalg.norm(W, 2)) ** n
+    return bound, bound, float(np.abs(np.linalg.eigvals(W)).max())
+""",
+        ),
+        (
+            "the largest singular value as the rate per step instead of the spectral radius",
+            """
+def growth_factors(W, n):
+    sigma = float(np.linalg.norm(W, 2))
+    return sigma**n, float(np.linalg.norm(np.linalg.matrix_power(W, n), 2)), sigma
+""",
+        ),
+        (
+            "the Frobenius norm in the bound and the exact factor",
+            """
+def growth_factors(W, n):
+    bound = float(np.linalg.norm(W)) ** n
+    exact = float(np.linalg.norm(np.linalg.matrix_power(W, n)))
+    return bound, exact, float(np.abs(np.linalg.eigvals(W)).max())
+""",
+        ),
+        (
+            "the largest real part of an eigenvalue as the rate: signs and rotations ignored",
+            """
+def growth_factors(W, n):
+    bound = float(np.linalg.norm(W, 2)) ** n
+    exact = float(np.linalg.norm(np.linalg.matrix_power(W, n), 2))
+    return bound, exact, float(np.linalg.eigvals(W).real.max())
+""",
+        ),
+    ],
+    "q6": [
+        (
+            "the colleague's code unchanged: each array by its own norm, 0 / 0 for a zero array",
+            """
+def clip_gradients(grads, max_norm):
+    clipped = []
+    for g in grads:
+        norm = np.sqrt(np.sum(g**2))
+        clipped.append(g / norm * min(norm, max_norm))
+    return clipped
+""",
+        ),
+        (
+            "one global norm, but still direction times clipped length: nan for a zero gradient",
+            """
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+    return [g / norm * min(norm, max_norm) for g in grads]
+""",
+        ),
+        (
+            "fixes the zero gradient only: still clips each array by its own norm",
+            """
+def clip_gradients(grads, max_norm):
+    clipped = []
+    for g in grads:
+        norm = np.sqrt(np.sum(g**2))
+        clipped.append(g * max_norm / norm if norm > max_norm else g.copy())
+    return clipped
+""",
+        ),
+        (
+            "the sum of the arrays' norms instead of the norm of all entries together",
+            """
+def clip_gradients(grads, max_norm):
+    norm = sum(np.sqrt(np.sum(g**2)) for g in grads)
+    scale = max_norm / norm if norm > max_norm else 1.0
+    return [g * scale for g in grads]
+""",
+        ),
+        (
+            "PyTorch's epsilon, min(1, theta / (norm + 1e-6)): shrinks a gradient within theta",
+            """
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+    scale = min(1.0, max_norm / (norm + 1e-6))
+    return [g * scale for g in grads]
+""",
+        ),
+        (
+            "clips in place: the caller's arrays change",
+            """
+def clip_gradients(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / norm
+    return list(grads)
+""",
+        ),
+    ],
 }
