@@ -95,5 +95,28 @@ OTHER_RIGHT_ANSWERS = {
     c, r = sum(len(x) for x in candidates), sum(len(x) for x in references)
     return (np.exp(1 - r / c) if c < r else 1.0) * product ** (1 / max_order)
 """,
+        "q5": """def beam_search(log_probs, k, max_len, alpha, eos=0):
+    beam, log_ps = [()], np.zeros(1)  # alive prefixes and their log-probabilities, as arrays
+    best = (-np.inf, ())
+    for t in range(1, max_len + 1):
+        total = log_ps[:, None] + np.array([log_probs[p] for p in beam])  # (B, V)
+        order = np.argsort(total, axis=None)[::-1]
+        kept, kept_log_ps = [], []
+        for b, y in zip(*np.unravel_index(order, total.shape)):
+            seq = beam[b] + (int(y),)
+            if y == eos or t == max_len:  # finished: score it at once
+                score = total[b, y] / len(seq) ** alpha
+                if score > best[0]:
+                    best = (score, seq[:-1] if y == eos else seq)
+            elif len(kept) < k:
+                kept.append(seq)
+                kept_log_ps.append(total[b, y])
+                if len(kept) == k:
+                    break
+        if not kept:
+            break
+        beam, log_ps = kept, np.array(kept_log_ps)
+    return best[1], best[0]
+""",
     },
 }

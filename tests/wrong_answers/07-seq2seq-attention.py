@@ -193,4 +193,158 @@ def corpus_bleu(references, candidates, max_order=4):
 """,
         ),
     ],
+    "q5": [
+        (
+            "ignores alpha: ranks and scores finished hypotheses by raw log-probability",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    alive, finished = [((), 0.0)], []
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in alive for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        alive = []
+        for tokens, lp in candidates:
+            if tokens[-1] == eos or t == max_len:
+                finished.append((tokens, lp))
+            else:
+                alive.append((tokens, lp))
+                if len(alive) == k:
+                    break
+        if not alive:
+            break
+    tokens, lp = max(finished, key=lambda h: h[1])
+    return (tokens[:-1] if tokens[-1] == eos else tokens), lp
+""",
+        ),
+        (
+            "chooses the finished hypothesis by raw log-probability, then normalises its score",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    alive, finished = [((), 0.0)], []
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in alive for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        alive = []
+        for tokens, lp in candidates:
+            if tokens[-1] == eos or t == max_len:
+                finished.append((tokens, lp))
+            else:
+                alive.append((tokens, lp))
+                if len(alive) == k:
+                    break
+        if not alive:
+            break
+    tokens, lp = max(finished, key=lambda h: h[1])
+    return (tokens[:-1] if tokens[-1] == eos else tokens), lp / len(tokens) ** alpha
+""",
+        ),
+        (
+            "the length in the score leaves out the eos token",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    alive, finished = [((), 0.0)], []
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in alive for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        alive = []
+        for tokens, lp in candidates:
+            if tokens[-1] == eos or t == max_len:
+                finished.append((tokens[:-1] if tokens[-1] == eos else tokens, lp))
+            else:
+                alive.append((tokens, lp))
+                if len(alive) == k:
+                    break
+        if not alive:
+            break
+    scored = [(lp / max(len(tokens), 1) ** alpha, tokens) for tokens, lp in finished]
+    score, tokens = max(scored, key=lambda pair: pair[0])
+    return tokens, score
+""",
+        ),
+        (
+            "finished hypotheses stay in the beam: every hypothesis runs on past eos to max_len",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    beam = [((), 0.0)]
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in beam for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        beam = candidates if t == max_len else candidates[:k]
+    best = None
+    for tokens, lp in beam:
+        end = tokens.index(eos) + 1 if eos in tokens else len(tokens)
+        score = lp / end**alpha
+        if best is None or score > best[0]:
+            best = (score, tokens[: end - 1] if eos in tokens else tokens)
+    return best[1], best[0]
+""",
+        ),
+        (
+            "stops at the first finished hypothesis",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    alive = [((), 0.0)]
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in alive for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        alive = []
+        for tokens, lp in candidates:
+            if tokens[-1] == eos or t == max_len:
+                return (tokens[:-1] if tokens[-1] == eos else tokens), lp / len(tokens) ** alpha
+            alive.append((tokens, lp))
+            if len(alive) == k:
+                break
+""",
+        ),
+        (
+            "keeps every eos extension, also those ranked below the k-th alive hypothesis",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    alive, finished = [((), 0.0)], []
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in alive for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        finished += [c for c in candidates if c[0][-1] == eos or t == max_len]
+        alive = [c for c in candidates if c[0][-1] != eos and t < max_len][:k]
+        if not alive:
+            break
+    scored = [(lp / len(tokens) ** alpha, tokens) for tokens, lp in finished]
+    score, tokens = max(scored, key=lambda pair: pair[0])
+    return (tokens[:-1] if tokens[-1] == eos else tokens), score
+""",
+        ),
+        (
+            "finished candidates use up beam slots: keeps the k best, then removes the eos ones",
+            """
+def beam_search(log_probs, k, max_len, alpha, eos=0):
+    alive, finished = [((), 0.0)], []
+    for t in range(1, max_len + 1):
+        candidates = sorted(
+            ((p + (y,), lp + float(s)) for p, lp in alive for y, s in enumerate(log_probs[p])),
+            key=lambda c: -c[1],
+        )
+        if t < max_len:
+            candidates = candidates[:k]
+        finished += [c for c in candidates if c[0][-1] == eos or t == max_len]
+        alive = [c for c in candidates if c[0][-1] != eos and t < max_len]
+        if not alive:
+            break
+    scored = [(lp / len(tokens) ** alpha, tokens) for tokens, lp in finished]
+    score, tokens = max(scored, key=lambda pair: pair[0])
+    return (tokens[:-1] if tokens[-1] == eos else tokens), score
+""",
+        ),
+    ],
 }
