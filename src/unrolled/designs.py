@@ -300,8 +300,9 @@ def deep_rnn_forward(
         h0: initial states, shape (L * S, N, H) with S = 2 directions if bidirectional else 1,
             ordered like PyTorch's h_0: layer 0 forward, [layer 0 backward,] layer 1 forward...
         params: L * S dicts with "U", "W", "b", in the order of h0 (PyTorch's
-            ``*_l0``, [``*_l0_reverse``,] ``*_l1``, ...). U is (H, D) in layer 0 and (H, S * H) above; W is
-            (H, H), b (H,). `rnn_params_from_torch` reads them from a torch.nn.RNN.
+            ``*_l0``, [``*_l0_reverse``,] ``*_l1``, ...). U is (H, D) in layer 0 and
+            (H, S * H) above; W is (H, H), b (H,). `rnn_params_from_torch` reads them from a
+            torch.nn.RNN.
         bidirectional: whether every layer runs in both directions.
         mask: 1 at real steps and 0 at padding, shape (N, T); None means every step is real.
 
