@@ -7,7 +7,20 @@ from pathlib import Path
 import pytest
 from site_build import SiteBuild, built_site
 
+from unrolled.experiments.common import one_thread
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Every test runs PyTorch on one thread, as the experiments that made the committed results
+    did (unrolled.experiments.common.one_thread). With PyTorch's default, one thread per core,
+    the order of float sums depends on the machine's core count, and under load on MKL's
+    dynamic threading: a checkpoint re-evaluated that way can differ in its last digits and
+    flip a decoded phoneme (seen once: test_g2p's exact metrics on a busy machine)."""
+    with one_thread():
+        yield
 
 
 @pytest.fixture(scope="session")
