@@ -13,6 +13,7 @@ import torch
 
 from unrolled.experiments import g2p
 from unrolled.experiments.common import dumps, load_results
+from unrolled.seq2seq import EOS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "notebooks" / "results" / "g2p.json"
@@ -92,7 +93,7 @@ def test_tokens_round_trip(prepared):
     prons = [pronunciations[w][0] for w in words]
     tgt = tokens.encode_phonemes(prons)
     for row, pron in zip(tgt.tolist(), prons, strict=True):
-        assert tokens.decode_phonemes(row[: len(pron)]) == pron and row[len(pron)] == g2p.EOS
+        assert tokens.decode_phonemes(row[: len(pron)]) == pron and row[len(pron)] == EOS
 
 
 def test_results_file_layout_and_settings(results, prepared):

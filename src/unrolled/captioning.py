@@ -19,10 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from unrolled.seq2seq import EOS, PAD, Decoder, Memory
+from unrolled.seq2seq import SPECIALS, Decoder, Memory, padded_targets
 from unrolled.validation import check_shape
-
-SPECIALS = ("<pad>", "<bos>", "<eos>")  # indices PAD, BOS, EOS
 
 
 class ImageEncoder(nn.Module):
@@ -110,10 +108,7 @@ class Words:
 
     def targets(self, captions: Sequence[Sequence[str]]) -> torch.Tensor:
         """Padded targets (N, U): each caption's word indices, then EOS, then PAD."""
-        tgt = torch.full((len(captions), max(len(c) for c in captions) + 1), PAD)
-        for n, caption in enumerate(captions):
-            tgt[n, : len(caption) + 1] = torch.tensor([self.index[w] for w in caption] + [EOS])
-        return tgt
+        return padded_targets(captions, self.index)
 
     def caption(self, indices: Sequence[int]) -> tuple[str, ...]:
         """The words of decoded indices (EOS already removed)."""

@@ -16,7 +16,7 @@ can be checked against exhaustive search on a toy model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,7 @@ from torch import nn
 from unrolled.validation import check_shape
 
 PAD, BOS, EOS = 0, 1, 2
+SPECIALS = ("<pad>", "<bos>", "<eos>")  # the symbols of indices PAD, BOS, EOS
 ATTENTION = ("none", "dot", "general", "additive")
 
 
@@ -319,6 +320,14 @@ class EnsembleMemory:
 
     def select(self, index: torch.Tensor) -> EnsembleMemory:
         return EnsembleMemory([m.select(index) for m in self.members])
+
+
+def padded_targets(sequences: Sequence[Sequence[str]], index: dict[str, int]) -> torch.Tensor:
+    """Targets (N, U) of symbol sequences: each one's indices, then EOS, then PAD."""
+    tgt = torch.full((len(sequences), max(len(s) for s in sequences) + 1), PAD)
+    for n, symbols in enumerate(sequences):
+        tgt[n, : len(symbols) + 1] = torch.tensor([index[x] for x in symbols] + [EOS])
+    return tgt
 
 
 def teacher_forcing_input(tgt: torch.Tensor) -> torch.Tensor:

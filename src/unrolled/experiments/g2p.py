@@ -53,16 +53,16 @@ from unrolled.experiments.common import (
     teacher_forcing_update,
 )
 from unrolled.seq2seq import (
-    EOS,
     PAD,
+    SPECIALS,
     Ensemble,
     Seq2Seq,
     greedy_decode,
     model_beam_search,
+    padded_targets,
 )
 
 LETTERS = tuple("abcdefghijklmnopqrstuvwxyz")
-SPECIALS = ("<pad>", "<bos>", "<eos>")  # indices PAD, BOS, EOS of unrolled.seq2seq
 SETTINGS: dict[str, Any] = {
     "dev_fraction": 0.05,  # of the words, for choosing the epoch
     "test_fraction": 0.1,  # of the words, ~11.7k: about the size of the published test sets
@@ -144,10 +144,7 @@ class Tokens:
 
     def encode_phonemes(self, prons: Sequence[Sequence[str]]) -> torch.Tensor:
         """Padded targets (N, U): each pronunciation's phoneme indices, then EOS."""
-        tgt = torch.full((len(prons), max(len(p) for p in prons) + 1), PAD)
-        for n, pron in enumerate(prons):
-            tgt[n, : len(pron) + 1] = torch.tensor([self._tgt_index[p] for p in pron] + [EOS])
-        return tgt
+        return padded_targets(prons, self._tgt_index)
 
     def decode_phonemes(self, indices: Sequence[int]) -> list[str]:
         """Phonemes of a decoded index sequence (EOS already removed)."""
