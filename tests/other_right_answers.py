@@ -15,10 +15,57 @@ OTHER_RIGHT_ANSWERS = {
         out[position + (indices[position],)] = 1.0
     return out
 """,
+        "q5": """def forecast_ahead(history, coef, steps):
+    p = len(coef) - 1
+    A = np.eye(p, k=-1)  # companion matrix: the state is [x_{t-1}, ..., x_{t-p}]
+    A[0] = coef[1:]
+    state = np.array(history[::-1][:p], dtype=float)  # most recent first
+    out = []
+    for _ in range(steps):
+        state = A @ state + np.eye(p)[0] * coef[0]
+        out.append(state[0])
+    return np.array(out)
+""",
+        "q6": """def bits_per_char(train_text, test_text, vocab):
+    from collections import Counter
+
+    V, N = len(vocab), len(train_text)
+    chars = Counter(train_text)
+    pairs = Counter(train_text[i : i + 2] for i in range(N - 1))  # two-character strings
+    after = Counter(train_text[:-1])
+    nats = -np.log((chars[test_text[0]] + 1) / (N + V))
+    for i in range(1, len(test_text)):
+        a = test_text[i - 1]
+        nats -= np.log((pairs[test_text[i - 1 : i + 1]] + 1) / (after[a] + V))
+    return float(nats / np.log(2) / len(test_text))
+""",
     },
     "02-unfolding-graphs": {
         "q1": """def rnn_step_forward(x, h_prev, U, W, b):
     return np.tanh((W @ h_prev.T + U @ x.T).T + b)  # column vectors, then back to rows
+""",
+        "q5": """def count_paths(edges, source, target):
+    feeders = {}
+    for u, v in edges:
+        feeders.setdefault(v, []).append(u)
+    memo = {source: 1}  # paths from source to a node, worked out backwards from the target
+
+    def into(v):
+        if v not in memo:
+            memo[v] = sum(into(u) for u in feeders.get(v, []))
+        return memo[v]
+
+    return into(target)
+""",
+        "q6": """def feedback_rnn_forward(x, h0, U, W, R, b, V, c):
+    h = np.tanh(b + h0 @ W.T + x[:, 0] @ U.T)  # step 1 reads o(0) = 0
+    states = [h]
+    W2, b2 = W + R @ V, b + R @ c  # later steps: a vanilla RNN with W' and b'
+    for t in range(1, x.shape[1]):
+        h = np.tanh(b2 + h @ W2.T + x[:, t] @ U.T)
+        states.append(h)
+    hs = np.stack(states, axis=1)
+    return hs, np.einsum("kh,nth->ntk", V, hs) + c
 """,
     },
     "03-rnn-designs": {
@@ -28,10 +75,66 @@ OTHER_RIGHT_ANSWERS = {
         h = np.tanh(b + h @ W.T + x[:, t] @ U.T)
     return np.einsum("kh,nh->nk", V, h) + c
 """,
+        "q5": """def rnn_parameter_shapes(D, H, num_layers, bidirectional):
+    directions = ("", "_reverse") if bidirectional else ("",)
+    reads = [D] + [len(directions) * H] * (num_layers - 1)  # the input size of every layer
+    return {
+        f"{kind}_l{layer}{suffix}": shape
+        for layer, size in enumerate(reads)
+        for suffix in directions
+        for kind, shape in [
+            ("weight_ih", (H, size)),
+            ("weight_hh", (H, H)),
+            ("bias_ih", (H,)),
+            ("bias_hh", (H,)),
+        ]
+    }
+""",
+        "q6": """def output_dependencies(design, T):
+    t, s = np.indices((T, T))  # t: the output's step, s: the input's step
+    if design in ("design1", "design2"):
+        return s <= t
+    if design == "teacher_forcing":
+        return s == t
+    if design == "backward":
+        return s >= t
+    return np.full((T, T), True)  # both directions, or a layer on top of both
+""",
     },
     "04-bptt": {
         "q5": """def hidden_jacobian(h, W):
     return (1 - h * h)[:, None] * W  # broadcasting instead of a diagonal matrix
+""",
+        "q6": """def relu_regression_grad(x, y, h0, U, W, b, V, c):
+    N, T = x.shape[:2]
+    grads = [np.zeros_like(p) for p in (U, W, b, V, c)]
+    for n in range(N):  # one sequence at a time, with column vectors
+        hs = [h0[n]]
+        for t in range(T):
+            hs.append(np.maximum(0.0, b + W @ hs[-1] + U @ x[n, t]))
+        grad_o = (c + V @ hs[T] - y[n]) / N
+        grads[3] += np.outer(grad_o, hs[T])
+        grads[4] += grad_o
+        grad_h = V.T @ grad_o
+        for t in range(T, 0, -1):
+            grad_a = np.where(hs[t] > 0, grad_h, 0.0)  # no gradient through a silent unit
+            grads[0] += np.outer(grad_a, x[n, t - 1])
+            grads[1] += np.outer(grad_a, hs[t - 1])
+            grads[2] += grad_a
+            grad_h = W.T @ grad_a
+    return tuple(grads)
+""",
+        "q7": """def state_gradients(dhs, hs, W):
+    N, T, H = hs.shape
+    out = np.empty((N, T, H))
+    for n in range(N):  # column vectors and the transposed Jacobians of question 5
+        g = dhs[n, T - 1]
+        out[n, T - 1] = g
+        for t in range(T - 2, -1, -1):
+            J = (1.0 - hs[n, t + 1] ** 2)[:, None] * W  # d h(t+2) / d h(t+1), 1-based
+            g = dhs[n, t] + J.T @ g
+            out[n, t] = g
+    return out
 """,
     },
     "05-vanishing-exploding": {

@@ -129,4 +129,140 @@ def fit_ar(x, p):
 """,
         ),
     ],
+    "q5": [
+        (
+            "no feedback: every forecast reads the last observed values, so all are the same",
+            """
+def forecast_ahead(history, coef, steps):
+    coef = np.asarray(coef, dtype=float)
+    p = len(coef) - 1
+    lags = np.asarray(history, dtype=float)[::-1][:p]  # x_{n-1}, ..., x_{n-p}
+    return np.full(steps, coef[0] + coef[1:] @ lags)
+""",
+        ),
+        (
+            "lags in the wrong order: a_1 multiplies the oldest value of the window",
+            """
+def forecast_ahead(history, coef, steps):
+    coef = np.asarray(coef, dtype=float)
+    p = len(coef) - 1
+    window = list(np.asarray(history, dtype=float)[len(history) - p :])
+    forecasts = []
+    for _ in range(steps):
+        forecasts.append(coef[0] + np.dot(coef[1:], window[-p:]))
+        window.append(forecasts[-1])
+    return np.array(forecasts)
+""",
+        ),
+        (
+            "starts from the first p values of the history instead of the last p",
+            """
+def forecast_ahead(history, coef, steps):
+    coef = np.asarray(coef, dtype=float)
+    p = len(coef) - 1
+    window = list(np.asarray(history, dtype=float)[:p])
+    forecasts = []
+    for _ in range(steps):
+        forecasts.append(coef[0] + np.dot(coef[1:], window[::-1][:p]))
+        window.append(forecasts[-1])
+    return np.array(forecasts)
+""",
+        ),
+        (
+            "off by one: returns the last observed value, then steps - 1 forecasts",
+            """
+def forecast_ahead(history, coef, steps):
+    coef = np.asarray(coef, dtype=float)
+    p = len(coef) - 1
+    window = list(np.asarray(history, dtype=float)[len(history) - p :])
+    for _ in range(steps):
+        window.append(coef[0] + sum(coef[k] * window[-k] for k in range(1, p + 1)))
+    return np.array(window[p - 1 : p - 1 + steps])
+""",
+        ),
+    ],
+    "q6": [
+        (
+            "the colleague's code: train_text[i - 1] at i = 0 counts the pair (last, first)",
+            """
+def bits_per_char(train_text, test_text, vocab):
+    index = {ch: i for i, ch in enumerate(vocab)}
+    unigram = np.ones(len(vocab))
+    bigram = np.ones((len(vocab), len(vocab)))
+    for i, ch in enumerate(train_text):
+        unigram[index[ch]] += 1
+        bigram[index[train_text[i - 1]], index[ch]] += 1
+    unigram /= unigram.sum()
+    bigram /= bigram.sum(axis=1, keepdims=True)
+    bits = -np.log2(unigram[index[test_text[0]]])
+    for i in range(1, len(test_text)):
+        bits -= np.log2(bigram[index[test_text[i - 1]], index[test_text[i]]])
+    return float(bits / len(test_text))
+""",
+        ),
+        (
+            "starts the loop at 1: the first training character is missing from the unigram",
+            """
+def bits_per_char(train_text, test_text, vocab):
+    index = {ch: i for i, ch in enumerate(vocab)}
+    unigram = np.ones(len(vocab))
+    bigram = np.ones((len(vocab), len(vocab)))
+    for i in range(1, len(train_text)):
+        unigram[index[train_text[i]]] += 1
+        bigram[index[train_text[i - 1]], index[train_text[i]]] += 1
+    unigram /= unigram.sum()
+    bigram /= bigram.sum(axis=1, keepdims=True)
+    bits = -np.log2(unigram[index[test_text[0]]])
+    for i in range(1, len(test_text)):
+        bits -= np.log2(bigram[index[test_text[i - 1]], index[test_text[i]]])
+    return float(bits / len(test_text))
+""",
+        ),
+        (
+            "counts unigrams in the pair loop: the last training character is missing",
+            """
+def bits_per_char(train_text, test_text, vocab):
+    index = {ch: i for i, ch in enumerate(vocab)}
+    unigram = np.ones(len(vocab))
+    bigram = np.ones((len(vocab), len(vocab)))
+    for a, b in zip(train_text[:-1], train_text[1:]):
+        unigram[index[a]] += 1
+        bigram[index[a], index[b]] += 1
+    unigram /= unigram.sum()
+    bigram /= bigram.sum(axis=1, keepdims=True)
+    bits = -np.log2(unigram[index[test_text[0]]])
+    for a, b in zip(test_text[:-1], test_text[1:]):
+        bits -= np.log2(bigram[index[a], index[b]])
+    return float(bits / len(test_text))
+""",
+        ),
+        (
+            "scores the first test character as uniform, 1 / V, instead of by the unigram",
+            """
+def bits_per_char(train_text, test_text, vocab):
+    index = {ch: i for i, ch in enumerate(vocab)}
+    bigram = np.ones((len(vocab), len(vocab)))
+    for a, b in zip(train_text[:-1], train_text[1:]):
+        bigram[index[a], index[b]] += 1
+    bigram /= bigram.sum(axis=1, keepdims=True)
+    bits = np.log2(len(vocab))
+    for a, b in zip(test_text[:-1], test_text[1:]):
+        bits -= np.log2(bigram[index[a], index[b]])
+    return float(bits / len(test_text))
+""",
+        ),
+        (
+            "drops the first test character as question 3 does, dividing by M - 1",
+            """
+def bits_per_char(train_text, test_text, vocab):
+    index = {ch: i for i, ch in enumerate(vocab)}
+    bigram = np.ones((len(vocab), len(vocab)))
+    for a, b in zip(train_text[:-1], train_text[1:]):
+        bigram[index[a], index[b]] += 1
+    bigram /= bigram.sum(axis=1, keepdims=True)
+    bits = [-np.log2(bigram[index[a], index[b]]) for a, b in zip(test_text[:-1], test_text[1:])]
+    return float(sum(bits) / max(len(bits), 1))
+""",
+        ),
+    ],
 }

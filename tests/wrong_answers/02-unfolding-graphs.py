@@ -134,4 +134,133 @@ def rnn_output(hs, V, c):
 """,
         ),
     ],
+    "q5": [
+        (
+            "one pass in list order: right only when the edges come in topological order",
+            """
+def count_paths(edges, source, target):
+    paths = {source: 1}
+    for u, v in edges:
+        paths[v] = paths.get(v, 0) + paths.get(u, 0)
+    return paths.get(target, 0)
+""",
+        ),
+        (
+            "a visited set: each node is explored once, so the paths through it are counted once",
+            """
+def count_paths(edges, source, target):
+    successors = {}
+    for u, v in edges:
+        successors.setdefault(u, []).append(v)
+    seen, count, stack = set(), 0, [source]
+    while stack:
+        u = stack.pop()
+        if u == target:
+            count += 1
+            continue
+        if u in seen:
+            continue
+        seen.add(u)
+        stack.extend(successors.get(u, []))
+    return count
+""",
+        ),
+        (
+            "floats for the counts: exact only up to 2^53",
+            """
+def count_paths(edges, source, target):
+    nodes = {source, target} | {n for edge in edges for n in edge}
+    successors = {n: [] for n in nodes}
+    incoming = dict.fromkeys(nodes, 0)
+    for u, v in edges:
+        successors[u].append(v)
+        incoming[v] += 1
+    paths = dict.fromkeys(nodes, 0.0)
+    paths[source] = 1.0
+    ready = [n for n in nodes if incoming[n] == 0]
+    while ready:
+        u = ready.pop()
+        for v in successors[u]:
+            paths[v] += paths[u]
+            incoming[v] -= 1
+            if incoming[v] == 0:
+                ready.append(v)
+    return int(paths[target])
+""",
+        ),
+        (
+            "counts paths of at least one edge: 0 instead of 1 when source == target",
+            """
+def count_paths(edges, source, target):
+    successors = {}
+    for u, v in edges:
+        successors.setdefault(u, []).append(v)
+    memo = {}
+
+    def paths_from(u):
+        if u not in memo:
+            memo[u] = sum(1 if v == target else paths_from(v) for v in successors.get(u, []))
+        return memo[u]
+
+    return paths_from(source)
+""",
+        ),
+    ],
+    "q6": [
+        (
+            "feeds back o(0) = c + V h(0), the output of the initial state, instead of zero",
+            """
+def feedback_rnn_forward(x, h0, U, W, R, b, V, c):
+    N, T, _ = x.shape
+    h, o = h0, c + h0 @ V.T
+    hs, os = np.zeros((N, T, len(b))), np.zeros((N, T, len(c)))
+    for t in range(T):
+        h = np.tanh(b + h @ W.T + x[:, t] @ U.T + o @ R.T)
+        o = c + h @ V.T
+        hs[:, t], os[:, t] = h, o
+    return hs, os
+""",
+        ),
+        (
+            "adds R o(t - 1) after the tanh instead of inside the pre-activation",
+            """
+def feedback_rnn_forward(x, h0, U, W, R, b, V, c):
+    N, T, _ = x.shape
+    h, o = h0, np.zeros((N, len(c)))
+    hs, os = np.zeros((N, T, len(b))), np.zeros((N, T, len(c)))
+    for t in range(T):
+        h = np.tanh(b + h @ W.T + x[:, t] @ U.T) + o @ R.T
+        o = c + h @ V.T
+        hs[:, t], os[:, t] = h, o
+    return hs, os
+""",
+        ),
+        (
+            "stores the output the step read, o(t - 1), instead of the one it produced",
+            """
+def feedback_rnn_forward(x, h0, U, W, R, b, V, c):
+    N, T, _ = x.shape
+    h, o = h0, np.zeros((N, len(c)))
+    hs, os = np.zeros((N, T, len(b))), np.zeros((N, T, len(c)))
+    for t in range(T):
+        os[:, t] = o
+        h = np.tanh(b + h @ W.T + x[:, t] @ U.T + o @ R.T)
+        o = c + h @ V.T
+        hs[:, t] = h
+    return hs, os
+""",
+        ),
+        (
+            "computes the outputs after the loop, as rnn_output does: the state never reads them",
+            """
+def feedback_rnn_forward(x, h0, U, W, R, b, V, c):
+    h, states = h0, []
+    for t in range(x.shape[1]):
+        h = np.tanh(b + h @ W.T + x[:, t] @ U.T)
+        states.append(h)
+    hs = np.stack(states, axis=1)
+    return hs, c + hs @ V.T
+""",
+        ),
+    ],
 }

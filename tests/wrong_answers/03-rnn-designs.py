@@ -131,4 +131,148 @@ def birnn_forward(x, U_f, W_f, b_f, U_b, W_b, b_b):
 """,
         ),
     ],
+    "q5": [
+        (
+            "upper layers read H features: forgets that they read both directions, [h; g]",
+            """
+def rnn_parameter_shapes(D, H, num_layers, bidirectional):
+    shapes = {}
+    for layer in range(num_layers):
+        inputs = D if layer == 0 else H
+        for suffix in ["", "_reverse"] if bidirectional else [""]:
+            shapes[f"weight_ih_l{layer}{suffix}"] = (H, inputs)
+            shapes[f"weight_hh_l{layer}{suffix}"] = (H, H)
+            shapes[f"bias_ih_l{layer}{suffix}"] = (H,)
+            shapes[f"bias_hh_l{layer}{suffix}"] = (H,)
+    return shapes
+""",
+        ),
+        (
+            "every layer reads the input x: weight_ih is (H, D) in every layer",
+            """
+def rnn_parameter_shapes(D, H, num_layers, bidirectional):
+    shapes = {}
+    for layer in range(num_layers):
+        for suffix in ["", "_reverse"] if bidirectional else [""]:
+            shapes[f"weight_ih_l{layer}{suffix}"] = (H, D)
+            shapes[f"weight_hh_l{layer}{suffix}"] = (H, H)
+            shapes[f"bias_ih_l{layer}{suffix}"] = (H,)
+            shapes[f"bias_hh_l{layer}{suffix}"] = (H,)
+    return shapes
+""",
+        ),
+        (
+            "input weights as (inputs, H), the x @ U layout, not PyTorch's (out, in)",
+            """
+def rnn_parameter_shapes(D, H, num_layers, bidirectional):
+    S = 2 if bidirectional else 1
+    shapes = {}
+    for layer in range(num_layers):
+        inputs = D if layer == 0 else S * H
+        for suffix in ["", "_reverse"][:S]:
+            shapes[f"weight_ih_l{layer}{suffix}"] = (inputs, H)
+            shapes[f"weight_hh_l{layer}{suffix}"] = (H, H)
+            shapes[f"bias_ih_l{layer}{suffix}"] = (H,)
+            shapes[f"bias_hh_l{layer}{suffix}"] = (H,)
+    return shapes
+""",
+        ),
+        (
+            "one bias per layer and direction, as the book's b: no bias_hh",
+            """
+def rnn_parameter_shapes(D, H, num_layers, bidirectional):
+    S = 2 if bidirectional else 1
+    shapes = {}
+    for layer in range(num_layers):
+        inputs = D if layer == 0 else S * H
+        for suffix in ["", "_reverse"][:S]:
+            shapes[f"weight_ih_l{layer}{suffix}"] = (H, inputs)
+            shapes[f"weight_hh_l{layer}{suffix}"] = (H, H)
+            shapes[f"bias_ih_l{layer}{suffix}"] = (H,)
+    return shapes
+""",
+        ),
+        (
+            "bidirectional at the bottom only: no _reverse weights above layer 0",
+            """
+def rnn_parameter_shapes(D, H, num_layers, bidirectional):
+    S = 2 if bidirectional else 1
+    shapes = {}
+    for layer in range(num_layers):
+        inputs = D if layer == 0 else S * H
+        suffixes = ["", "_reverse"] if bidirectional and layer == 0 else [""]
+        for suffix in suffixes:
+            shapes[f"weight_ih_l{layer}{suffix}"] = (H, inputs)
+            shapes[f"weight_hh_l{layer}{suffix}"] = (H, H)
+            shapes[f"bias_ih_l{layer}{suffix}"] = (H,)
+            shapes[f"bias_hh_l{layer}{suffix}"] = (H,)
+    return shapes
+""",
+        ),
+    ],
+    "q6": [
+        (
+            "teacher forcing keeps the chain: the fed-back targets are taken to carry the inputs",
+            """
+def output_dependencies(design, T):
+    past = np.tril(np.ones((T, T), dtype=bool))
+    everything = np.ones((T, T), dtype=bool)
+    return {
+        "design1": past,
+        "design2": past,
+        "teacher_forcing": past,
+        "backward": past.T,
+        "bidirectional": everything,
+        "deep_forward": everything,
+    }[design]
+""",
+        ),
+        (
+            "a forward state sees the past only, even on top of a bidirectional layer",
+            """
+def output_dependencies(design, T):
+    past = np.tril(np.ones((T, T), dtype=bool))
+    return {
+        "design1": past,
+        "design2": past,
+        "teacher_forcing": np.eye(T, dtype=bool),
+        "backward": past.T,
+        "bidirectional": np.ones((T, T), dtype=bool),
+        "deep_forward": past,
+    }[design]
+""",
+        ),
+        (
+            "design 2 remembers nothing: its output is taken to carry no information forward",
+            """
+def output_dependencies(design, T):
+    past = np.tril(np.ones((T, T), dtype=bool))
+    everything = np.ones((T, T), dtype=bool)
+    return {
+        "design1": past,
+        "design2": np.eye(T, dtype=bool),
+        "teacher_forcing": np.eye(T, dtype=bool),
+        "backward": past.T,
+        "bidirectional": everything,
+        "deep_forward": everything,
+    }[design]
+""",
+        ),
+        (
+            "the backward state misaligned by one step: g^(t) read x^(t+1) .. x^(T) only",
+            """
+def output_dependencies(design, T):
+    past = np.tril(np.ones((T, T), dtype=bool))
+    everything = np.ones((T, T), dtype=bool)
+    return {
+        "design1": past,
+        "design2": past,
+        "teacher_forcing": np.eye(T, dtype=bool),
+        "backward": np.triu(everything, 1),
+        "bidirectional": everything,
+        "deep_forward": everything,
+    }[design]
+""",
+        ),
+    ],
 }

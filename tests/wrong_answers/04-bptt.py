@@ -208,4 +208,134 @@ def hidden_jacobian(h, W):
 """,
         ),
     ],
+    "q6": [
+        (
+            "keeps the chapter's tanh slope 1 - h^2 instead of the ReLU's 1[h > 0]",
+            """
+def relu_regression_grad(x, y, h0, U, W, b, V, c):
+    h, hs = h0, []
+    for t in range(x.shape[1]):
+        h = np.maximum(0.0, b + h @ W.T + x[:, t] @ U.T)
+        hs.append(h)
+    do = (c + h @ V.T - y) / x.shape[0]
+    dV, dc = do.T @ h, do.sum(axis=0)
+    dh = do @ V
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros_like(b)
+    for t in reversed(range(x.shape[1])):
+        h_prev = hs[t - 1] if t > 0 else h0
+        da = (1.0 - hs[t] ** 2) * dh
+        dU += da.T @ x[:, t]
+        dW += da.T @ h_prev
+        db += da.sum(axis=0)
+        dh = da @ W
+    return dU, dW, db, dV, dc
+""",
+        ),
+        (
+            "a loss at every step, as in the chapter: V^T (o^(t) - y) / N enters every state",
+            """
+def relu_regression_grad(x, y, h0, U, W, b, V, c):
+    h, hs = h0, []
+    for t in range(x.shape[1]):
+        h = np.maximum(0.0, b + h @ W.T + x[:, t] @ U.T)
+        hs.append(h)
+    do = (c + h @ V.T - y) / x.shape[0]
+    dV, dc = do.T @ h, do.sum(axis=0)
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros_like(b)
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(x.shape[1])):
+        h_prev = hs[t - 1] if t > 0 else h0
+        dh = (c + hs[t] @ V.T - y) / x.shape[0] @ V + dh_next
+        da = (hs[t] > 0) * dh
+        dU += da.T @ x[:, t]
+        dW += da.T @ h_prev
+        db += da.sum(axis=0)
+        dh_next = da @ W
+    return dU, dW, db, dV, dc
+""",
+        ),
+        (
+            "divides by N K, the mean over all entries of nn.MSELoss(), and drops the 1/2",
+            """
+def relu_regression_grad(x, y, h0, U, W, b, V, c):
+    h, hs = h0, []
+    for t in range(x.shape[1]):
+        h = np.maximum(0.0, b + h @ W.T + x[:, t] @ U.T)
+        hs.append(h)
+    do = 2.0 * (c + h @ V.T - y) / y.size
+    dV, dc = do.T @ h, do.sum(axis=0)
+    dh = do @ V
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros_like(b)
+    for t in reversed(range(x.shape[1])):
+        h_prev = hs[t - 1] if t > 0 else h0
+        da = (hs[t] > 0) * dh
+        dU += da.T @ x[:, t]
+        dW += da.T @ h_prev
+        db += da.sum(axis=0)
+        dh = da @ W
+    return dU, dW, db, dV, dc
+""",
+        ),
+        (
+            "no recurrent term: the gradient stops at the last step",
+            """
+def relu_regression_grad(x, y, h0, U, W, b, V, c):
+    h, h_prev = h0, h0
+    for t in range(x.shape[1]):
+        h_prev = h
+        h = np.maximum(0.0, b + h @ W.T + x[:, t] @ U.T)
+    do = (c + h @ V.T - y) / x.shape[0]
+    da = (h > 0) * (do @ V)
+    return da.T @ x[:, -1], da.T @ h_prev, da.sum(axis=0), do.T @ h, do.sum(axis=0)
+""",
+        ),
+    ],
+    "q7": [
+        (
+            "the colleague's code unchanged: the slope of step t, 1 - h(t)^2, not of step t + 1",
+            """
+def state_gradients(dhs, hs, W):
+    grads = np.zeros_like(dhs)
+    grads[:, -1] = dhs[:, -1]
+    for t in reversed(range(hs.shape[1] - 1)):
+        grads[:, t] = dhs[:, t] + ((1.0 - hs[:, t] ** 2) * grads[:, t + 1]) @ W
+    return grads
+""",
+        ),
+        (
+            "fixes the slope but carries the gradient back with W instead of W^T",
+            """
+def state_gradients(dhs, hs, W):
+    grads = np.zeros_like(dhs)
+    grads[:, -1] = dhs[:, -1]
+    for t in reversed(range(hs.shape[1] - 1)):
+        grads[:, t] = dhs[:, t] + ((1.0 - hs[:, t + 1] ** 2) * grads[:, t + 1]) @ W.T
+    return grads
+""",
+        ),
+        (
+            "W^T first, the slopes afterwards: diag(1 - h(t+1)^2) W^T grad, the misread 10.21",
+            """
+def state_gradients(dhs, hs, W):
+    grads = np.zeros_like(dhs)
+    grads[:, -1] = dhs[:, -1]
+    for t in reversed(range(hs.shape[1] - 1)):
+        grads[:, t] = dhs[:, t] + (1.0 - hs[:, t + 1] ** 2) * (grads[:, t + 1] @ W)
+    return grads
+""",
+        ),
+        (
+            "returns the gradients at the pre-activations a(t), through the tanh, not at h(t)",
+            """
+def state_gradients(dhs, hs, W):
+    grads = np.zeros_like(dhs)
+    da = (1.0 - hs[:, -1] ** 2) * dhs[:, -1]
+    grads[:, -1] = da
+    for t in reversed(range(hs.shape[1] - 1)):
+        da = (1.0 - hs[:, t] ** 2) * (dhs[:, t] + da @ W)
+        grads[:, t] = da
+    return grads
+""",
+        ),
+    ],
 }
