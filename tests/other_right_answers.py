@@ -171,6 +171,50 @@ OTHER_RIGHT_ANSWERS = {
         mean[n], maximum[n] = h[n, :length].mean(axis=0), h[n, :length].max(axis=0)
     return mean, maximum
 """,
+        "q7": """def gru_decks_step_backward(dh, x, h_prev, U, W, b):
+    (Ur, Uz, Un), (Wr, Wz, Wn), (br, bz, bn) = np.split(U, 3), np.split(W, 3), np.split(b, 3)
+    dx, dh_prev = np.zeros(x.shape), np.zeros(h_prev.shape)
+    dU, dW, db = np.zeros(U.shape), np.zeros(W.shape), np.zeros(b.shape)
+    for k in range(len(x)):  # one example at a time, with column vectors
+        xk, hk, g = x[k], h_prev[k], dh[k]
+        r = 1 / (1 + np.exp(-(Wr @ hk + Ur @ xk + br)))
+        z = 1 / (1 + np.exp(-(Wz @ hk + Uz @ xk + bz)))
+        u = r * hk  # what W_n reads
+        s = np.tanh(Wn @ u + Un @ xk + bn)
+        d_n = (1 - z) * (1 - s**2) * g
+        d_u = Wn.T @ d_n  # the gradient at u, then split between r and h_prev
+        d_r = r * (1 - r) * hk * d_u
+        d_z = z * (1 - z) * (hk - s) * g
+        blocks = np.concatenate([d_r, d_z, d_n])
+        dx[k] = U.T @ blocks
+        dh_prev[k] = z * g + r * d_u + Wr.T @ d_r + Wz.T @ d_z
+        dU += np.outer(blocks, xk)
+        dW += np.vstack([np.outer(d_r, hk), np.outer(d_z, hk), np.outer(d_n, u)])
+        db += blocks
+    return dx, dh_prev, dU, dW, db
+""",
+        "q8": """def lstm_state_gradients(dhs, gates, cs, W):
+    N, T, H = dhs.shape
+    i, f, g, o = (gates[:, :, k * H : (k + 1) * H] for k in range(4))
+    dh_all, dc_all = dhs.copy(), np.zeros((N, T, H))
+    for t in range(T - 1, -1, -1):
+        s = t + 1  # what step s sends back to step t (code counts from zero)
+        if s < T:
+            dc_s, dh_s = dc_all[:, s], dh_all[:, s]
+            da = np.concatenate(
+                [
+                    dc_s * g[:, s] * i[:, s] * (1 - i[:, s]),
+                    dc_s * cs[:, t] * f[:, s] * (1 - f[:, s]),
+                    dc_s * i[:, s] * (1 - g[:, s] ** 2),
+                    dh_s * np.tanh(cs[:, s]) * o[:, s] * (1 - o[:, s]),
+                ],
+                axis=1,
+            )
+            dh_all[:, t] += da @ W
+            dc_all[:, t] = f[:, s] * dc_s  # the forget gate of the step after
+        dc_all[:, t] += dh_all[:, t] * o[:, t] * (1 - np.tanh(cs[:, t]) ** 2)
+    return dh_all, dc_all
+""",
     },
     "07-seq2seq-attention": {
         "q1": """def attend(scores, h, mask):

@@ -293,4 +293,214 @@ def masked_pool(h, lengths):
 """,
         ),
     ],
+    "q7": [
+        (
+            "PyTorch's backward of the chapter, Eqs. (ch6-gru-dn)-(ch6-gru-dh-prev): r after W_n",
+            """
+def gru_decks_step_backward(dh, x, h_prev, U, W, b):
+    H = h_prev.shape[1]
+    rz = sigmoid(b[: 2 * H] + h_prev @ W[: 2 * H].T + x @ U[: 2 * H].T)
+    r, z = rz[:, :H], rz[:, H:]
+    n = np.tanh(b[2 * H :] + (r * h_prev) @ W[2 * H :].T + x @ U[2 * H :].T)
+    dan = dh * (1.0 - z) * (1.0 - n**2)
+    dm = dan * r
+    dar = dan * (h_prev @ W[2 * H :].T) * r * (1.0 - r)
+    daz = dh * (h_prev - n) * z * (1.0 - z)
+    da = np.concatenate([dar, daz, dan], axis=1)
+    dah = np.concatenate([dar, daz, dm], axis=1)
+    return da @ U, z * dh + dah @ W, da.T @ x, dah.T @ h_prev, da.sum(axis=0)
+""",
+        ),
+        (
+            "dW_n multiplies h_prev, not the vector r * h_prev that W_n reads",
+            """
+def gru_decks_step_backward(dh, x, h_prev, U, W, b):
+    H = h_prev.shape[1]
+    rz = sigmoid(b[: 2 * H] + h_prev @ W[: 2 * H].T + x @ U[: 2 * H].T)
+    r, z = rz[:, :H], rz[:, H:]
+    n = np.tanh(b[2 * H :] + (r * h_prev) @ W[2 * H :].T + x @ U[2 * H :].T)
+    dan = dh * (1.0 - z) * (1.0 - n**2)
+    drh = dan @ W[2 * H :]
+    dar = drh * h_prev * r * (1.0 - r)
+    daz = dh * (h_prev - n) * z * (1.0 - z)
+    da = np.concatenate([dar, daz, dan], axis=1)
+    dh_prev = z * dh + r * drh + da[:, : 2 * H] @ W[: 2 * H]
+    return da @ U, dh_prev, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+""",
+        ),
+        (
+            "dh_prev = z * dh + da @ W, as for the LSTM: the reset gate's factor r is lost",
+            """
+def gru_decks_step_backward(dh, x, h_prev, U, W, b):
+    H = h_prev.shape[1]
+    rz = sigmoid(b[: 2 * H] + h_prev @ W[: 2 * H].T + x @ U[: 2 * H].T)
+    r, z = rz[:, :H], rz[:, H:]
+    rh = r * h_prev
+    n = np.tanh(b[2 * H :] + rh @ W[2 * H :].T + x @ U[2 * H :].T)
+    dan = dh * (1.0 - z) * (1.0 - n**2)
+    dar = (dan @ W[2 * H :]) * h_prev * r * (1.0 - r)
+    daz = dh * (h_prev - n) * z * (1.0 - z)
+    da = np.concatenate([dar, daz, dan], axis=1)
+    dW = np.concatenate([da[:, : 2 * H].T @ h_prev, dan.T @ rh])
+    return da @ U, z * dh + da @ W, da.T @ x, dW, da.sum(axis=0)
+""",
+        ),
+        (
+            "the update gate's derivative with the sign of h = (1 - z) h_prev + z n (other texts)",
+            """
+def gru_decks_step_backward(dh, x, h_prev, U, W, b):
+    H = h_prev.shape[1]
+    rz = sigmoid(b[: 2 * H] + h_prev @ W[: 2 * H].T + x @ U[: 2 * H].T)
+    r, z = rz[:, :H], rz[:, H:]
+    rh = r * h_prev
+    n = np.tanh(b[2 * H :] + rh @ W[2 * H :].T + x @ U[2 * H :].T)
+    dan = dh * (1.0 - z) * (1.0 - n**2)
+    drh = dan @ W[2 * H :]
+    dar = drh * h_prev * r * (1.0 - r)
+    daz = dh * (n - h_prev) * z * (1.0 - z)
+    da = np.concatenate([dar, daz, dan], axis=1)
+    dh_prev = z * dh + r * drh + da[:, : 2 * H] @ W[: 2 * H]
+    dW = np.concatenate([da[:, : 2 * H].T @ h_prev, dan.T @ rh])
+    return da @ U, dh_prev, da.T @ x, dW, da.sum(axis=0)
+""",
+        ),
+        (
+            "only the paths through the weights reach h_prev: the direct term z * dh is missing",
+            """
+def gru_decks_step_backward(dh, x, h_prev, U, W, b):
+    H = h_prev.shape[1]
+    rz = sigmoid(b[: 2 * H] + h_prev @ W[: 2 * H].T + x @ U[: 2 * H].T)
+    r, z = rz[:, :H], rz[:, H:]
+    rh = r * h_prev
+    n = np.tanh(b[2 * H :] + rh @ W[2 * H :].T + x @ U[2 * H :].T)
+    dan = dh * (1.0 - z) * (1.0 - n**2)
+    drh = dan @ W[2 * H :]
+    dar = drh * h_prev * r * (1.0 - r)
+    daz = dh * (h_prev - n) * z * (1.0 - z)
+    da = np.concatenate([dar, daz, dan], axis=1)
+    dh_prev = r * drh + da[:, : 2 * H] @ W[: 2 * H]
+    dW = np.concatenate([da[:, : 2 * H].T @ h_prev, dan.T @ rh])
+    return da @ U, dh_prev, da.T @ x, dW, da.sum(axis=0)
+""",
+        ),
+    ],
+    "q8": [
+        (
+            "the colleague's code unchanged: f(t) * dC(t+1) where f(t+1) * dC(t+1) belongs",
+            """
+def lstm_state_gradients(dhs, gates, cs, W):
+    i, f, g, o = np.split(gates, 4, axis=2)
+    tanh_cs = np.tanh(cs)
+    dh_all, dc_all = np.zeros_like(dhs), np.zeros_like(dhs)
+    dh_next, dc_next = np.zeros_like(dhs[:, 0]), np.zeros_like(dhs[:, 0])
+    for t in reversed(range(dhs.shape[1])):
+        dh = dhs[:, t] + dh_next
+        dc = f[:, t] * dc_next + dh * o[:, t] * (1 - tanh_cs[:, t] ** 2)
+        dh_all[:, t], dc_all[:, t] = dh, dc
+        if t > 0:
+            da = np.concatenate(
+                [
+                    dc * g[:, t] * i[:, t] * (1 - i[:, t]),
+                    dc * cs[:, t - 1] * f[:, t] * (1 - f[:, t]),
+                    dc * i[:, t] * (1 - g[:, t] ** 2),
+                    dh * tanh_cs[:, t] * o[:, t] * (1 - o[:, t]),
+                ],
+                axis=-1,
+            )
+            dh_next, dc_next = da @ W, dc
+    return dh_all, dc_all
+""",
+        ),
+        (
+            "the carousel with the forget gate of step t - 1: dc_next = f(t-1) * dC(t)",
+            """
+def lstm_state_gradients(dhs, gates, cs, W):
+    i, f, g, o = np.split(gates, 4, axis=2)
+    tanh_cs = np.tanh(cs)
+    dh_all, dc_all = np.zeros_like(dhs), np.zeros_like(dhs)
+    dh_next, dc_next = np.zeros_like(dhs[:, 0]), np.zeros_like(dhs[:, 0])
+    for t in reversed(range(dhs.shape[1])):
+        dh = dhs[:, t] + dh_next
+        dc = dc_next + dh * o[:, t] * (1 - tanh_cs[:, t] ** 2)
+        dh_all[:, t], dc_all[:, t] = dh, dc
+        if t > 0:
+            da = np.concatenate(
+                [
+                    dc * g[:, t] * i[:, t] * (1 - i[:, t]),
+                    dc * cs[:, t - 1] * f[:, t] * (1 - f[:, t]),
+                    dc * i[:, t] * (1 - g[:, t] ** 2),
+                    dh * tanh_cs[:, t] * o[:, t] * (1 - o[:, t]),
+                ],
+                axis=-1,
+            )
+            dh_next, dc_next = da @ W, f[:, t - 1] * dc
+    return dh_all, dc_all
+""",
+        ),
+        (
+            "no forget gate on the cell path, as in the 1997 LSTM: dc_next = dC(t)",
+            """
+def lstm_state_gradients(dhs, gates, cs, W):
+    i, f, g, o = np.split(gates, 4, axis=2)
+    tanh_cs = np.tanh(cs)
+    dh_all, dc_all = np.zeros_like(dhs), np.zeros_like(dhs)
+    dh_next, dc_next = np.zeros_like(dhs[:, 0]), np.zeros_like(dhs[:, 0])
+    for t in reversed(range(dhs.shape[1])):
+        dh = dhs[:, t] + dh_next
+        dc = dc_next + dh * o[:, t] * (1 - tanh_cs[:, t] ** 2)
+        dh_all[:, t], dc_all[:, t] = dh, dc
+        if t > 0:
+            da = np.concatenate(
+                [
+                    dc * g[:, t] * i[:, t] * (1 - i[:, t]),
+                    dc * cs[:, t - 1] * f[:, t] * (1 - f[:, t]),
+                    dc * i[:, t] * (1 - g[:, t] ** 2),
+                    dh * tanh_cs[:, t] * o[:, t] * (1 - o[:, t]),
+                ],
+                axis=-1,
+            )
+            dh_next, dc_next = da @ W, dc
+    return dh_all, dc_all
+""",
+        ),
+        (
+            "the cell path alone: the gradient that goes back through W to h(t-1) is dropped",
+            """
+def lstm_state_gradients(dhs, gates, cs, W):
+    f, o = gates[:, :, W.shape[1] : 2 * W.shape[1]], gates[:, :, 3 * W.shape[1] :]
+    dc_all = np.zeros_like(dhs)
+    dc_next = np.zeros_like(dhs[:, 0])
+    for t in reversed(range(dhs.shape[1])):
+        dc_all[:, t] = dc_next + dhs[:, t] * o[:, t] * (1 - np.tanh(cs[:, t]) ** 2)
+        dc_next = f[:, t] * dc_all[:, t]
+    return dhs.copy(), dc_all
+""",
+        ),
+        (
+            "fixes the carousel, but the forget gate's gradient reads C(t) instead of C(t-1)",
+            """
+def lstm_state_gradients(dhs, gates, cs, W):
+    i, f, g, o = np.split(gates, 4, axis=2)
+    tanh_cs = np.tanh(cs)
+    dh_all, dc_all = np.zeros_like(dhs), np.zeros_like(dhs)
+    dh_next, dc_next = np.zeros_like(dhs[:, 0]), np.zeros_like(dhs[:, 0])
+    for t in reversed(range(dhs.shape[1])):
+        dh = dhs[:, t] + dh_next
+        dc = dc_next + dh * o[:, t] * (1 - tanh_cs[:, t] ** 2)
+        dh_all[:, t], dc_all[:, t] = dh, dc
+        if t > 0:
+            da = np.concatenate(
+                [
+                    dc * g[:, t] * i[:, t] * (1 - i[:, t]),
+                    dc * cs[:, t] * f[:, t] * (1 - f[:, t]),
+                    dc * i[:, t] * (1 - g[:, t] ** 2),
+                    dh * tanh_cs[:, t] * o[:, t] * (1 - o[:, t]),
+                ],
+                axis=-1,
+            )
+            dh_next, dc_next = da @ W, f[:, t] * dc
+    return dh_all, dc_all
+""",
+        ),
+    ],
 }

@@ -7,6 +7,7 @@ chapter notebooks read those files. `python -m unrolled.experiments` lists them.
 EXPERIMENTS = {
     "adding": "chapter 5: adding and copy tasks, RNN/IRNN/LSTM, lr search, 5 seeds (~70 min)",
     "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
+    "forget_bias": "chapter 6: LSTM forget-gate bias 0, 1, 2 on the adding problem (~15 min)",
     "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",

@@ -129,6 +129,14 @@ class Model(torch.nn.Module):
         return self.readout(states)  # (N, L, K)
 
 
+def add_forget_bias(lstm: torch.nn.LSTM, value: float) -> None:
+    """Add `value` to the forget gate's input bias of a one-layer LSTM, in place (PyTorch
+    stacks the gates' rows as input, forget, cell, output: the forget gate's are H..2H)."""
+    H = lstm.hidden_size
+    with torch.no_grad():
+        lstm.bias_ih_l0[H : 2 * H] += value
+
+
 def preactivations(net: Model, x: torch.Tensor) -> torch.Tensor:
     """a(t) = b + W h(t-1) + U x(t) of every step of an RNN ("rnn", "irnn"), shape (N, L, H)."""
     rnn = net.recurrent
@@ -158,9 +166,12 @@ def _round(value: float) -> float:
     return round(float(value), DECIMALS)
 
 
-def run_config(task: str, T: int, model: str, lr: float, seed: int = 0) -> dict[str, Any]:
+def run_config(
+    task: str, T: int, model: str, lr: float, seed: int = 0, forget_bias: float = 0.0
+) -> dict[str, Any]:
     """Train one model on one task and length at one learning rate; return its entry of the
-    results file.
+    results file. `forget_bias` (LSTM only) is added to the forget gate's input bias after
+    PyTorch's initialisation; 0 leaves the model, and so every number, as in the sweep.
 
     Returns:
         dict with task, T, model, lr, seed, dev_loss and test_loss (MSE or nats per step on
@@ -180,10 +191,16 @@ def run_config(task: str, T: int, model: str, lr: float, seed: int = 0) -> dict[
         raise ValueError(f"T must be an int >= 2, received {T!r}")
     if not (isinstance(lr, float) and lr > 0):
         raise ValueError(f"lr must be a positive float, received {lr!r}")
+    if isinstance(forget_bias, bool) or not isinstance(forget_bias, int | float):
+        raise TypeError(f"forget_bias must be a number, received {forget_bias!r}")
+    if forget_bias != 0 and model != "lstm":
+        raise ValueError(f"forget_bias needs model 'lstm', received model {model!r}")
     updates = SETTINGS["updates"][task]
     with one_thread():
         torch.manual_seed(seed)
         net = Model(task, model)
+        if forget_bias:
+            add_forget_bias(net.recurrent, forget_bias)
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
         x_test, y_test = make_batch(task, SETTINGS["n_test"], T, seed=TEST_SEED - seed)
         curve: dict[str, list[float]] = {"updates": [], "test_loss": []}
