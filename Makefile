@@ -45,9 +45,17 @@ $(STAMP): requirements.txt requirements-data.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-book: $(STAMP)  ## Build the site strictly; print where it is.
+book: $(STAMP)  ## Build the site strictly; SOLUTIONS=1: a self-study copy with worked solutions.
+	rm -rf worked-solutions
+ifeq ($(SOLUTIONS),1)
+	$(BIN)/python tools/worked_solutions.py
+	$(BIN)/jupyter-book build -W -n --keep-going . --toc _build/self-study-toc.yml \
+	  --path-output _build/self-study; status=$$?; rm -rf worked-solutions; exit $$status
+	@echo "The self-study site (with solutions) is at $(CURDIR)/_build/self-study/_build/html/index.html"
+else
 	$(BIN)/jupyter-book build -W -n --keep-going .
 	@echo "The site is at $(CURDIR)/_build/html/index.html"
+endif
 
 pdf: $(STAMP)  ## The whole book as one PDF, offline, printed by Chromium: _build/pdf/unrolled.pdf.
 	$(BIN)/python tools/pdf.py
