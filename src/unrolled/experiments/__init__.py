@@ -6,6 +6,7 @@ chapter notebooks read those files. `python -m unrolled.experiments` lists them.
 # name -> what it does and how long its full run takes on one core of the book's machine
 EXPERIMENTS = {
     "adding": "chapter 5: adding and copy tasks, RNN/IRNN/LSTM, lr search, 5 seeds (~70 min)",
+    "exposure": "chapter 3: exposure bias, teacher forcing vs scheduled sampling (~20 min)",
     "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
     "forget_bias": "chapter 6: LSTM forget-gate bias 0, 1, 2 on the adding problem (~15 min)",
     "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
