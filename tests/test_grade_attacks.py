@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_grade import FIRST, ROOT, grade, sandbox, sandbox_processes_since
+from wrong_answers import master_points
 
 LEAK = "leaked.txt"  # any attack that gets a test out writes it next to the submissions
 
@@ -151,7 +152,9 @@ def attacked(tmp_path_factory: pytest.TempPathFactory, built_autograders: Path):
 def test_the_honest_empty_submission_scores_zero(attacked) -> None:
     _, done, rows, *_ = attacked
     assert done.returncode == 0, done.stdout + done.stderr
-    assert rows["untouched.ipynb"]["total"] == "0" and rows["untouched.ipynb"]["max"] == "16"
+    full = sum(master_points(ROOT / "solutions" / f"{FIRST}.ipynb").values())
+    assert float(rows["untouched.ipynb"]["total"]) == 0
+    assert float(rows["untouched.ipynb"]["max"]) == full > 0
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_grade_attacks import LEAK, attack_notebook
-from wrong_answers import master_solutions, submission, wrong_answers
+from wrong_answers import master_points, master_solutions, submission, wrong_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "01-sequential-data"
@@ -104,8 +104,9 @@ def test_local_and_gradescope_grades_agree(both) -> None:
         local = {q: float(rows[name][q]) for q in scores}
         assert scores == local, name
         assert results["score"] == float(rows[name]["total"]), name
-    assert remote["solution"]["score"] == 16 and remote["untouched"]["score"] == 0
-    assert 0 < remote["half"]["score"] < 16 and remote["wrong"]["score"] < 16
+    full = sum(master_points(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb").values())
+    assert remote["solution"]["score"] == full and remote["untouched"]["score"] == 0
+    assert 0 < remote["half"]["score"] < full and remote["wrong"]["score"] < full
 
 
 def test_results_show_no_hidden_test(both) -> None:

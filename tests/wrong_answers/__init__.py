@@ -50,6 +50,17 @@ def master_solutions(master: Path) -> dict[str, str]:
     return solutions
 
 
+def master_points(master: Path) -> dict[str, float]:
+    """Map each question of an otter master, in order, to its points (the sum over its tests)."""
+    points = {}
+    for cell in nbformat.read(master, as_version=4).cells:
+        if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
+            config = yaml.safe_load(cell.source.removeprefix("# BEGIN QUESTION"))
+            value = config["points"]
+            points[config["name"]] = float(sum(value) if isinstance(value, list) else value)
+    return points
+
+
 def answer_cells(nb: nbformat.NotebookNode) -> dict[str, int]:
     """Map each question of a student notebook to the index of its answer cell.
 
