@@ -3,6 +3,7 @@ the scoreboard: the committed results agree with the code that wrote them, every
 summary is computed from the per-seed runs, a re-run of each tiny configuration reproduces its
 committed entry, and the checkpoint re-evaluates to its committed score."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -50,7 +51,11 @@ def summaries(name, results):
             )
         ]
     metric = {"sunspots": "rmse", "langid": "accuracy"}[name]
-    return [(results["rnn"]["runs"], results["rnn"][HEADLINE[name]], lambda r: r[metric])]
+    entries = [(results["rnn"]["runs"], results["rnn"][HEADLINE[name]], lambda r: r[metric])]
+    if name == "langid":
+        letter = results["generative"]
+        entries.append((letter["runs"], letter["test_accuracy"], lambda r: r["accuracy"]))
+    return entries
 
 
 def test_every_seed_is_run_and_summarised(experiment):
@@ -209,6 +214,87 @@ def test_naive_bayes_skips_unseen_features_and_names_bad_input():
         NaiveBayes(alpha=0)
     with pytest.raises(ValueError, match=r"labels: expected one per document \(2\), received 1"):
         NaiveBayes(alpha=1.0).fit([["a"], ["b"]], np.array([0]))
+
+
+def test_langid_ensembles_are_disjoint_seeds_and_summarised():
+    results = load_results(RESULTS / "langid.json")
+    letter, seeds = results["generative"], results["settings"]["seeds"]
+    groups = [e["seeds"] for e in letter["ensembles"]]
+    assert len(groups) == results["settings"]["generative"]["ensembles"] >= 3
+    assert sorted(sum(groups, [])) == list(range(len(seeds) * len(groups)))  # disjoint
+    assert groups[0] == seeds  # the single models reported are the first ensemble's
+    truth = np.array(results["test_labels"])
+    values = []
+    for entry in letter["ensembles"]:
+        values.append(round(float((np.array(entry["predictions"]) == truth).mean()), 4))
+        assert entry["accuracy"] == values[-1]
+    assert letter["ensemble_test_accuracy"] == {
+        "median": round(float(np.median(values)), 4),
+        "min": min(values),
+        "max": max(values),
+    }
+    medians = {
+        "generative": np.median(letter["chosen"]["dev_accuracy"]),
+        "discriminative": np.median(
+            next(
+                e["dev_accuracy"]
+                for e in results["search"]
+                if e["kind"] == results["chosen"]["kind"]
+                and e["bidirectional"] == results["chosen"]["bidirectional"]
+            )
+        ),
+    }
+    assert results["best_on_dev"] == max(medians, key=medians.get)
+
+
+def letter_model(seed=0):
+    """A small untrained letter model over the letters a, b, c and two languages."""
+    torch.manual_seed(seed)
+    cfg = {"embed": 4, "language_embed": 3}
+    return langid.LetterLM(3, 2, hidden=5, dropout=0.5, cfg=cfg), {"a": 1, "b": 2, "c": 3}
+
+
+def test_letter_targets_shift_the_word_between_boundaries():
+    inputs, targets = langid.letter_targets(["ab", "c"], {"a": 1, "b": 2, "c": 3})
+    assert inputs.tolist() == [[1, 2, 3], [1, 4, 0]]  # "^ab", "^c" (letters shifted to 2..)
+    assert targets.tolist() == [[2, 3, 1], [4, 1, 0]]  # "ab$", "c$", 0 pads
+
+
+def test_word_log_likelihood_is_the_chain_rule_over_prefixes():
+    model, letters = letter_model()
+    words = ["abca", "b", "cc"]
+    scores = langid.word_log_likelihoods(model, words, letters, 2)  # batched, padded
+    model.eval()
+    for n, word in enumerate(words):
+        symbols = [1] + [letters[c] + 1 for c in word] + [1]  # ^ word $
+        for k in range(2):
+            total = 0.0
+            for t in range(1, len(symbols)):  # p(symbol t | the prefix alone, language k)
+                prefix = torch.tensor([symbols[:t]])
+                with torch.no_grad():
+                    logits = model(prefix, torch.tensor([k]))[0, -1]
+                total += torch.log_softmax(logits, -1)[symbols[t]].item()
+            assert scores[n, k] == pytest.approx(total, abs=1e-5)
+
+
+def test_letter_model_probabilities_of_all_short_words_sum_below_one():
+    model, letters = letter_model(1)
+    words = ["".join(w) for n in (1, 2) for w in itertools.product("abc", repeat=n)]
+    for k in range(2):
+        total = np.exp(langid.word_log_likelihoods(model, words, letters, 2)[:, k]).sum()
+        assert 0 < total < 1  # a distribution over all words, of which these are some
+
+
+def test_bayes_rule_and_the_ensemble_average_probabilities():
+    log_likelihood = np.log(np.array([[0.2, 0.1], [0.01, 0.03]]))
+    log_prior = np.log(np.array([0.25, 0.75]))
+    posterior = np.exp(langid.bayes_log_posterior(log_likelihood, log_prior))
+    joint = np.exp(log_likelihood + log_prior)
+    assert np.allclose(posterior, joint / joint.sum(axis=1, keepdims=True))
+    # two models say language 0 weakly, one says 1 strongly: the mean probability picks 1,
+    # where a majority vote would pick 0
+    p = np.array([[[0.55, 0.45]], [[0.55, 0.45]], [[0.05, 0.95]]])
+    assert langid.ensemble_predict(np.log(p)).tolist() == [1]
 
 
 def test_langid_splits_keep_chapter_3s_test_words():

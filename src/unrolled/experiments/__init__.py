@@ -9,7 +9,7 @@ EXPERIMENTS = {
     "exposure": "chapter 3: exposure bias, teacher forcing vs scheduled sampling (~20 min)",
     "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
     "forget_bias": "chapter 6: LSTM forget-gate bias 0, 1, 2 on the adding problem (~15 min)",
-    "langid": "chapter 6: language of a word, GRU/LSTM against naive Bayes (~35 min)",
+    "langid": "chapter 6: language of a word, recurrent classifiers vs naive Bayes (~80 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
     "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM vs naive Bayes (~25 min)",

@@ -6,8 +6,9 @@ on the same split by the same script, read from the committed results files (nev
 Each entry: {"task", "section", "metric", "lower_is_better", "split", "rnn": {"model", "value",
 "range", "seeds"}, "baselines": {name: value}, "rnn_wins": {"median", "every_seed"}}, where
 "value" is the median over the seeds. Some tasks also have "combined", shown beside the
-network and not counted as its win: the character model interpolated with the baseline, and
-the ensemble of the G2P seeds' models (one ensemble, so no range).
+network and not counted as its win: the character model interpolated with the baseline, the
+ensemble of the G2P seeds' models (one ensemble, so no range), and ensembles of the language
+classifier's letter models (several ensembles of disjoint seeds, with a range).
 """
 
 from __future__ import annotations
@@ -75,25 +76,43 @@ def sunspots_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
 
 
 def langid_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
-    """Language of a word: test accuracy."""
-    chosen, nb = results["chosen"], results["naive_bayes"]
-    direction = "bidirectional " if chosen["bidirectional"] else ""
+    """Language of a word: test accuracy of the recurrent classifier that was better on dev
+    (discriminative, or the generative letter model with Bayes' rule); the ensembles of the
+    letter models beside it."""
+    nb, letter = results["naive_bayes"], results["generative"]
+    if results["best_on_dev"] == "generative":
+        rnn = _rnn(
+            f"LSTM letter model of each language + Bayes' rule, H = {letter['chosen']['hidden']}",
+            letter,
+            "test_accuracy",
+        )
+    else:
+        chosen = results["chosen"]
+        direction = "bidirectional " if chosen["bidirectional"] else ""
+        rnn = _rnn(
+            f"{direction}{LAYER_NAMES[chosen['kind']]}, H = {results['settings']['hidden']}",
+            results["rnn"],
+            "test_accuracy",
+        )
+    ensembles, size = letter["ensemble_test_accuracy"], len(letter["ensembles"][0]["seeds"])
     return {
         "task": "Language of a word (5 languages)",
         "section": "notebooks/06-trained-models",
         "metric": "accuracy",
         "lower_is_better": False,
         "split": f"held-out fifth of the words ({len(results['test_labels']):,})",
-        "rnn": _rnn(
-            f"{direction}{LAYER_NAMES[chosen['kind']]}, H = {results['settings']['hidden']}",
-            results["rnn"],
-            "test_accuracy",
-        ),
+        "rnn": rnn,
         "baselines": {
             f"naive Bayes, 1- to {nb['order']}-grams, alpha = {nb['alpha']} (tuned on dev)": nb[
                 "test_accuracy"
             ],
             "naive Bayes, 1- and 2-grams, alpha = 1 (untuned)": nb["untuned_test_accuracy"],
+        },
+        "combined": {
+            "model": f"ensembles of {size} letter models (median of {len(letter['ensembles'])})",
+            "value": ensembles["median"],
+            "range": [ensembles["min"], ensembles["max"]],
+            "seeds": size * len(letter["ensembles"]),
         },
     }
 
