@@ -7,28 +7,17 @@ hidden exactly when it starts with "# HIDDEN TEST"."""
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
+from wrong_answers import master_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 MASTERS = sorted((ROOT / "solutions").glob("*.ipynb"))
 OTTER_HIDDEN = re.compile(r"\bhidden\b", flags=re.IGNORECASE)  # otter's rule, first line only
 
 
-def master_test_cells(master: Path) -> list[str]:
-    """The sources of the code cells between # BEGIN TESTS and # END TESTS."""
-    sources, inside = [], False
-    for cell in nbformat.read(master, as_version=4).cells:
-        if cell.cell_type == "raw" and cell.source.strip() in ("# BEGIN TESTS", "# END TESTS"):
-            inside = cell.source.strip() == "# BEGIN TESTS"
-        elif inside and cell.cell_type == "code":
-            sources.append(cell.source)
-    return sources
-
-
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_hidden_tests_are_marked_and_only_they_look_hidden_to_otter(master):
-    cells = master_test_cells(master)
+    cells = master_regions(master)["tests"]
     assert cells
     for source in cells:
         first = source.splitlines()[0] if source else ""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from wrong_answers import master_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location(
@@ -16,23 +17,11 @@ spec.loader.exec_module(worked_solutions)
 MASTERS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
-def master_parts(master):
-    """The sources of the master's solution cells and of its test cells."""
-    parts, region = {"solution": [], "tests": []}, None
-    for cell in nbformat.read(master, as_version=4).cells:
-        if cell.cell_type == "raw":
-            marker = cell.source.strip()
-            region = {"# BEGIN SOLUTION": "solution", "# BEGIN TESTS": "tests"}.get(marker)
-        elif region:
-            parts[region].append(cell.source)
-    return parts
-
-
 @pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
 def test_worked_notebook_has_every_answer_and_no_test(master):
     nb = worked_solutions.worked_notebook(master)
     sources = [cell.source for cell in nb.cells]
-    parts = master_parts(master)
+    parts = master_regions(master)
     assert parts["solution"] and parts["tests"]
     assert all(answer in sources for answer in parts["solution"])
     assert not any(test in sources for test in parts["tests"])

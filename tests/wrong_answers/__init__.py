@@ -50,6 +50,20 @@ def master_solutions(master: Path) -> dict[str, str]:
     return solutions
 
 
+def master_regions(master: Path) -> dict[str, list[str]]:
+    """The sources of the code cells in the master's solution and test regions (between its raw
+    # BEGIN/# END SOLUTION and # BEGIN/# END TESTS cells): {"solution": [...], "tests": [...]}."""
+    regions: dict[str, list[str]] = {"solution": [], "tests": []}
+    inside = None
+    for cell in nbformat.read(master, as_version=4).cells:
+        if cell.cell_type == "raw":
+            marker = cell.source.strip()
+            inside = {"# BEGIN SOLUTION": "solution", "# BEGIN TESTS": "tests"}.get(marker)
+        elif inside and cell.cell_type == "code":
+            regions[inside].append(cell.source)
+    return regions
+
+
 def master_points(master: Path) -> dict[str, float]:
     """Map each question of an otter master, in order, to its points (the sum over its tests)."""
     points = {}

@@ -455,7 +455,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
         runs.append(
             {
                 "seed": seed,
-                "accuracy": round(float((prediction == test_truth).mean()), DECIMALS),
+                "accuracy": accuracy_of(prediction, test_truth),
                 "predictions": prediction.tolist(),
             }
         )
@@ -471,10 +471,10 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
             "order": order,
             "alpha": alpha,
             "dev_accuracy": nb_dev,
-            "test_accuracy": round(float((nb_test == test_truth).mean()), DECIMALS),
+            "test_accuracy": accuracy_of(nb_test, test_truth),
             "test_predictions": nb_test.tolist(),
-            "untuned_test_accuracy": round(
-                float((untuned.predict(grams(pick["test"], 2)) == test_truth).mean()), DECIMALS
+            "untuned_test_accuracy": accuracy_of(
+                untuned.predict(grams(pick["test"], 2)), test_truth
             ),
         },
         "search": search,
