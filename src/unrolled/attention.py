@@ -12,7 +12,9 @@ values). Three score functions of chapter 7 give one number per source position,
 the weights are their softmax over the real (unpadded) positions, Eq. (ch7-alpha), and the
 context is the weighted average of the encoder states, Eq. (ch7-context). Every forward
 function returns (out, cache); its backward takes the upstream gradient and that cache and
-returns the gradients of its inputs, in the order of the forward's arguments.
+returns the gradients of its inputs, in the order of the forward's arguments. The cache
+names the forward function that made it, "of": "dot_scores_forward", and the backward
+checks that first.
 Shapes: N examples, T source positions, H encoder size, S decoder size, A attention size.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from unrolled.validation import check_shape
+from unrolled.validation import check_cache, check_shape
 
 Cache = dict[str, Any]
 
@@ -47,7 +49,8 @@ def additive_scores_forward(
     check_shape("v", v, ("A",), dims)
     u = np.tanh((s @ W_s.T)[:, None, :] + h @ W_h.T)  # (N, T, A)
     scores = u @ v  # (N, T)
-    return scores, {"s": s, "h": h, "W_s": W_s, "W_h": W_h, "v": v, "u": u}
+    cache = {"of": "additive_scores_forward", "s": s, "h": h, "W_s": W_s, "W_h": W_h, "v": v}
+    return scores, cache | {"u": u}
 
 
 def additive_scores_backward(
@@ -62,6 +65,7 @@ def additive_scores_backward(
     Returns:
         ds (N, S), dh (N, T, H), dW_s (A, S), dW_h (A, H), dv (A,).
     """
+    check_cache(cache, "additive_scores_forward")
     s, h, W_s, W_h, v, u = (cache[k] for k in ("s", "h", "W_s", "W_h", "v", "u"))
     check_shape("dscores", dscores, h.shape[:2])
     dv = np.einsum("nt,nta->a", dscores, u)  # (A,)
@@ -85,11 +89,12 @@ def dot_scores_forward(s: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, Cache]
     dims = check_shape("s", s, ("N", "H"))
     check_shape("h", h, ("N", "T", "H"), dims)
     scores = np.einsum("nh,nth->nt", s, h)  # (N, T)
-    return scores, {"s": s, "h": h}
+    return scores, {"of": "dot_scores_forward", "s": s, "h": h}
 
 
 def dot_scores_backward(dscores: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray]:
     """Backward pass of dot_scores_forward: returns ds (N, H) and dh (N, T, H)."""
+    check_cache(cache, "dot_scores_forward")
     s, h = cache["s"], cache["h"]
     check_shape("dscores", dscores, h.shape[:2])
     return np.einsum("nt,nth->nh", dscores, h), dscores[:, :, None] * s[:, None, :]
@@ -113,13 +118,14 @@ def general_scores_forward(
     check_shape("W_a", W_a, ("S", "H"), dims)
     q = s @ W_a  # (N, H): the query mapped into the encoder's space
     scores, cache = dot_scores_forward(q, h)  # (N, T)
-    return scores, {"s": s, "W_a": W_a, "dot": cache}
+    return scores, {"of": "general_scores_forward", "s": s, "W_a": W_a, "dot": cache}
 
 
 def general_scores_backward(
     dscores: np.ndarray, cache: Cache
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of general_scores_forward: returns ds (N, S), dh (N, T, H), dW_a (S, H)."""
+    check_cache(cache, "general_scores_forward")
     dq, dh = dot_scores_backward(dscores, cache["dot"])  # (N, H), (N, T, H)
     return dq @ cache["W_a"].T, dh, cache["s"].T @ dq
 
@@ -153,7 +159,7 @@ def attention_weights_forward(
     shifted = shifted - shifted.max(axis=1, keepdims=True)
     e = np.exp(shifted)  # (N, T), exp(-inf) = 0 at the padding
     alpha = e / e.sum(axis=1, keepdims=True)  # Eq. (ch7-alpha)
-    return alpha, {"alpha": alpha}
+    return alpha, {"of": "attention_weights_forward", "alpha": alpha}
 
 
 def attention_weights_backward(dalpha: np.ndarray, cache: Cache) -> np.ndarray:
@@ -161,6 +167,7 @@ def attention_weights_backward(dalpha: np.ndarray, cache: Cache) -> np.ndarray:
 
     Padded positions have alpha = 0 and so get zero gradient. Returns dscores, shape (N, T).
     """
+    check_cache(cache, "attention_weights_forward")
     alpha = cache["alpha"]
     check_shape("dalpha", dalpha, alpha.shape)
     return alpha * (dalpha - (dalpha * alpha).sum(axis=1, keepdims=True))  # (N, T)
@@ -179,11 +186,12 @@ def context_forward(alpha: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, Cache
     dims = check_shape("alpha", alpha, ("N", "T"))
     check_shape("h", h, ("N", "T", "H"), dims)
     c = np.einsum("nt,nth->nh", alpha, h)  # (N, H)
-    return c, {"alpha": alpha, "h": h}
+    return c, {"of": "context_forward", "alpha": alpha, "h": h}
 
 
 def context_backward(dc: np.ndarray, cache: Cache) -> tuple[np.ndarray, np.ndarray]:
     """Backward pass of context_forward: returns dalpha (N, T) and dh (N, T, H)."""
+    check_cache(cache, "context_forward")
     alpha, h = cache["alpha"], cache["h"]
     check_shape("dc", dc, (h.shape[0], h.shape[2]))
     return np.einsum("nh,nth->nt", dc, h), alpha[:, :, None] * dc[:, None, :]
@@ -225,6 +233,7 @@ def attention_forward(
     alpha, weights_cache = attention_weights_forward(scores, mask)  # (N, T)
     c, context_cache = context_forward(alpha, h)  # (N, H)
     return (c, alpha), {
+        "of": "attention_forward",
         "score": score,
         "names": list(params),
         "caches": (score_cache, weights_cache, context_cache),
@@ -245,6 +254,7 @@ def attention_backward(
         ds (N, S), dh (N, T, H) (both paths: through the scores and through the context)
         and the gradients of the score's parameters by name.
     """
+    check_cache(cache, "attention_forward")
     score_cache, weights_cache, context_cache = cache["caches"]
     dalpha_c, dh_context = context_backward(dc, context_cache)  # (N, T), (N, T, H)
     if dalpha is not None:

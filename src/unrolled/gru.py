@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from unrolled.lstm import check_gate_params, sigmoid_  # noqa: F811 (the notebook defines them)
-from unrolled.validation import check_shape  # noqa: F811
+from unrolled.validation import check_cache, check_shape  # noqa: F811
 
 
 def _gru_cell_forward(
@@ -67,7 +67,7 @@ def gru_step_forward(
     W: np.ndarray,
     b_ih: np.ndarray,
     b_hh: np.ndarray,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, dict[str, Any]]:
     """One GRU step for a batch, Eqs. (ch6-gru-r)-(ch6-gru-h), as torch.nn.GRUCell.
 
     Args:
@@ -79,7 +79,8 @@ def gru_step_forward(
 
     Returns:
         h: hidden states h(t), shape (N, H).
-        cache: for gru_step_backward: "x", "h_prev", "U", "W", "gates" (N, 3H), "ha" (N, 3H).
+        cache: for gru_step_backward: "of" (the tag "gru_step_forward"), "x", "h_prev",
+            "U", "W", "gates" (N, 3H), "ha" (N, 3H).
 
     Raises:
         ValueError: if a shape differs from the above (the message names the array).
@@ -90,11 +91,12 @@ def gru_step_forward(
     xa = x @ U.T + b_ih  # (N, 3H)
     ha = h_prev @ W.T + b_hh  # (N, 3H)
     h, gates = _gru_cell_forward(xa, ha, h_prev)
-    return h, {"x": x, "h_prev": h_prev, "U": U, "W": W, "gates": gates, "ha": ha}
+    cache = {"of": "gru_step_forward", "x": x, "h_prev": h_prev, "U": U, "W": W}
+    return h, cache | {"gates": gates, "ha": ha}
 
 
 def gru_step_backward(
-    dh: np.ndarray, cache: dict[str, np.ndarray]
+    dh: np.ndarray, cache: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of gru_step_forward, Eqs. (ch6-gru-dn)-(ch6-gru-dh-prev).
 
@@ -107,8 +109,10 @@ def gru_step_backward(
         dU (3H, D), dW (3H, H), db_ih (3H,), db_hh (3H,).
 
     Raises:
-        ValueError: if dh does not have the shape (N, H) of the step's states.
+        ValueError: if cache was not made by gru_step_forward, or dh does not have the
+            shape (N, H) of the step's states.
     """
+    check_cache(cache, "gru_step_forward")
     x, h_prev, U, W = (cache[name] for name in ("x", "h_prev", "U", "W"))
     check_shape("dh", dh, h_prev.shape)
     dxa, dha, dh_direct = _gru_cell_backward(dh, cache["gates"], cache["ha"], h_prev)
@@ -134,7 +138,7 @@ def gru_forward(
     Returns:
         hs: hidden states h(1), ..., h(T), shape (N, T, H).
         h_T: the final hidden states, shape (N, H).
-        cache: for gru_backward.
+        cache: for gru_backward, tagged "of": "gru_forward".
 
     Raises:
         ValueError: if a shape differs from the above.
@@ -153,8 +157,8 @@ def gru_forward(
         has[:, t] += b_hh
         h, _ = _gru_cell_forward(gates[:, t], has[:, t], h)  # gates[:, t] now holds (r, z, n)
         hs[:, t] = h
-    cache = {"x": x, "h0": h0, "U": U, "W": W, "gates": gates, "has": has, "hs": hs}
-    return hs, h, cache
+    cache = {"of": "gru_forward", "x": x, "h0": h0, "U": U, "W": W}
+    return hs, h, cache | {"gates": gates, "has": has, "hs": hs}
 
 
 def gru_backward(
@@ -172,8 +176,10 @@ def gru_backward(
         dU (3H, D), dW (3H, H), db_ih (3H,), db_hh (3H,).
 
     Raises:
-        ValueError: if dhs does not have the shape of the forward pass's hidden states.
+        ValueError: if cache was not made by gru_forward, or dhs does not have the shape
+            of the forward pass's hidden states.
     """
+    check_cache(cache, "gru_forward")
     x, h0, hs, gates, has = (cache[name] for name in ("x", "h0", "hs", "gates", "has"))
     dims = check_shape("hs", hs, ("N", "T", "H"))
     check_shape("dhs", dhs, ("N", "T", "H"), dims)

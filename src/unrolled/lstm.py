@@ -13,14 +13,15 @@ torch.nn.LSTM and torch.nn.LSTMCell. The four gate blocks are stacked in PyTorch
 - W = weight_hh_l0, shape (4H, H), the same blocks;
 - b = bias_ih_l0 + bias_hh_l0, shape (4H,) (PyTorch's two biases only ever appear summed).
 
-A forward function returns a cache that its backward function reads (CS231n style).
+A forward function returns a cache that its backward function reads (CS231n style); the
+cache names the function that made it, "of": "lstm_forward", and the backward checks it.
 """
 
 from typing import Any
 
 import numpy as np
 
-from unrolled.validation import check_shape
+from unrolled.validation import check_cache, check_shape
 
 
 def check_gate_params(
@@ -110,7 +111,7 @@ def lstm_step_forward(
     U: np.ndarray,
     W: np.ndarray,
     b: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """One LSTM step for a batch, Eqs. (ch6-lstm-a)-(ch6-lstm-h).
 
     Args:
@@ -124,8 +125,8 @@ def lstm_step_forward(
     Returns:
         h: hidden states h(t), shape (N, H).
         c: cell states C(t), shape (N, H).
-        cache: for lstm_step_backward: "x", "h_prev", "c_prev", "U", "W", "gates" (N, 4H),
-            "tanh_c" (N, H).
+        cache: for lstm_step_backward: "of" (the tag "lstm_step_forward"), "x", "h_prev",
+            "c_prev", "U", "W", "gates" (N, 4H), "tanh_c" (N, H).
 
     Raises:
         ValueError: if a shape differs from the above (the message names the array).
@@ -136,12 +137,12 @@ def lstm_step_forward(
     check_shape("c_prev", c_prev, ("N", "H"), dims)
     a = b + h_prev @ W.T + x @ U.T  # (N, 4H)  Eq. (ch6-lstm-a), all four gates in one product
     h, c, tanh_c = _lstm_cell_forward(a, c_prev)  # a now holds the gates
-    cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "U": U, "W": W}
-    return h, c, cache | {"gates": a, "tanh_c": tanh_c}
+    cache = {"of": "lstm_step_forward", "x": x, "h_prev": h_prev, "c_prev": c_prev}
+    return h, c, cache | {"U": U, "W": W, "gates": a, "tanh_c": tanh_c}
 
 
 def lstm_step_backward(
-    dh: np.ndarray, dc: np.ndarray, cache: dict[str, np.ndarray]
+    dh: np.ndarray, dc: np.ndarray, cache: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of lstm_step_forward, Eqs. (ch6-lstm-dc)-(ch6-lstm-dW).
 
@@ -156,8 +157,10 @@ def lstm_step_backward(
         summed over the batch: dU (4H, D), dW (4H, H), db (4H,).
 
     Raises:
-        ValueError: if dh or dc does not have the shape (N, H) of the step's states.
+        ValueError: if cache was not made by lstm_step_forward, or dh or dc does not have
+            the shape (N, H) of the step's states.
     """
+    check_cache(cache, "lstm_step_forward")
     x, h_prev, c_prev, U, W = (cache[name] for name in ("x", "h_prev", "c_prev", "U", "W"))
     dims = check_shape("c_prev", c_prev, ("N", "H"))
     check_shape("dh", dh, ("N", "H"), dims)
@@ -194,7 +197,7 @@ def lstm_forward(
     Returns:
         hs: hidden states h(1), ..., h(T), shape (N, T, H).
         (h_T, c_T): the final hidden and cell states, shapes (N, H).
-        cache: for lstm_backward.
+        cache: for lstm_backward, tagged "of": "lstm_forward".
 
     Raises:
         ValueError: if a shape differs from the above.
@@ -214,7 +217,7 @@ def lstm_forward(
         a += h @ W.T  # the recurrent half of Eq. (ch6-lstm-a)
         h, c, tanh_cs[:, t] = _lstm_cell_forward(a, c)
         hs[:, t], cs[:, t] = h, c
-    cache = {"x": x, "h0": h0, "c0": c0, "U": U, "W": W, "gates": gates}
+    cache = {"of": "lstm_forward", "x": x, "h0": h0, "c0": c0, "U": U, "W": W, "gates": gates}
     return hs, (h, c), cache | {"hs": hs, "cs": cs, "tanh_cs": tanh_cs}
 
 
@@ -236,8 +239,10 @@ def lstm_backward(
         and batch.
 
     Raises:
-        ValueError: if dhs does not have the shape of the forward pass's hidden states.
+        ValueError: if cache was not made by lstm_forward, or dhs does not have the shape
+            of the forward pass's hidden states.
     """
+    check_cache(cache, "lstm_forward")
     x, h0, c0, hs, cs = (cache[name] for name in ("x", "h0", "c0", "hs", "cs"))
     dims = check_shape("hs", hs, ("N", "T", "H"))
     check_shape("dhs", dhs, ("N", "T", "H"), dims)

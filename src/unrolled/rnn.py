@@ -14,19 +14,21 @@ Conventions of every function here:
 - PyTorch's weight layout, so weights copy directly into torch.nn.RNN and torch.nn.Linear:
   U = weight_ih_l0 (H, D), W = weight_hh_l0 (H, H), b = bias_ih_l0 + bias_hh_l0 (H,),
   V = Linear.weight (K, H), c = Linear.bias (K,);
-- a forward function whose result a backward pass differentiates returns (out, cache).
+- a forward function whose result a backward pass differentiates returns (out, cache),
+  the cache tagged with the function's name, "of": "rnn_forward", which the backward
+  pass checks first.
 """
 
 from typing import Any
 
 import numpy as np
 
-from unrolled.validation import check_class_indices, check_shape  # noqa: F401 (chapter 4)
+from unrolled.validation import check_cache, check_class_indices, check_shape  # noqa: F401 (chapter 4)
 
 
 def rnn_step_forward(
     x: np.ndarray, h_prev: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, dict[str, Any]]:
     """One step of the vanilla RNN for a batch, Eqs. (ch2-rnn-a) and (ch2-rnn-h).
 
     Args:
@@ -38,7 +40,8 @@ def rnn_step_forward(
 
     Returns:
         h: hidden states h(t) = tanh(b + h_prev W^T + x U^T), shape (N, H).
-        cache: for the backward pass: "x", "h_prev", "U", "W" (the arguments) and "h".
+        cache: for the backward pass: "of" (the tag "rnn_step_forward"), "x", "h_prev",
+            "U", "W" (the arguments) and "h".
 
     Raises:
         ValueError: if a shape differs from the above (the message names the array).
@@ -50,7 +53,7 @@ def rnn_step_forward(
     check_shape("h_prev", h_prev, ("N", "H"), dims)
     a = b + h_prev @ W.T + x @ U.T  # (N, H)  Eq. (ch2-rnn-a), row form (ch2-rnn-batch)
     h = np.tanh(a)  # (N, H)  Eq. (ch2-rnn-h)
-    cache = {"x": x, "h_prev": h_prev, "U": U, "W": W, "h": h}
+    cache = {"of": "rnn_step_forward", "x": x, "h_prev": h_prev, "U": U, "W": W, "h": h}
     return h, cache
 
 
@@ -81,8 +84,9 @@ def rnn_forward(
 
     Returns:
         hs: hidden states h(1), ..., h(T), shape (N, T, H).
-        cache: for the backward pass: "steps", the list of T caches of rnn_step_forward
-            (computed at padded steps too, where the mask discards them), and "mask" (N, T).
+        cache: for the backward pass: "of" (the tag "rnn_forward"), "steps", the list of T
+            caches of rnn_step_forward (computed at padded steps too, where the mask
+            discards them), and "mask" (N, T).
 
     Raises:
         ValueError: if a shape differs from the above, or the mask holds values other than
@@ -107,7 +111,7 @@ def rnn_forward(
         h = np.where(real, h_new, h)  # (N, H)  Eq. (ch2-rnn-mask)
         hs[:, t] = h
         steps.append(step_cache)
-    return hs, {"steps": steps, "mask": mask}
+    return hs, {"of": "rnn_forward", "steps": steps, "mask": mask}
 
 
 def output_forward(hs: np.ndarray, V: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -156,7 +160,7 @@ def softmax(o: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def rnn_step_backward(
-    dh: np.ndarray, cache: dict[str, np.ndarray]
+    dh: np.ndarray, cache: dict[str, Any]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of rnn_step_forward, Eqs. (ch4-grad-a) and (ch4-grad-x).
 
@@ -174,8 +178,10 @@ def rnn_step_backward(
             shapes (H, D), (H, H), (H,).
 
     Raises:
-        ValueError: if dh does not have the shape of the step's hidden states.
+        ValueError: if cache was not made by rnn_step_forward, or dh does not have the
+            shape of the step's hidden states.
     """
+    check_cache(cache, "rnn_step_forward")
     x, h_prev, U, W, h = (cache[name] for name in ("x", "h_prev", "U", "W", "h"))
     dims = check_shape("h", h, ("N", "H"))
     check_shape("dh", dh, ("N", "H"), dims)
@@ -210,8 +216,10 @@ def rnn_backward(
             (H,).
 
     Raises:
-        ValueError: if dhs does not have the shape (N, T, H) of the forward pass.
+        ValueError: if cache was not made by rnn_forward, or dhs does not have the shape
+            (N, T, H) of the forward pass.
     """
+    check_cache(cache, "rnn_forward")
     steps, mask = cache["steps"], cache["mask"]
     dims = check_shape("mask", mask, ("N", "T"))
     if not steps:

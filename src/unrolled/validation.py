@@ -18,6 +18,10 @@ An expected shape is a tuple whose entries are
 - a str: a named size, bound the first time it is seen and checked everywhere after that
   (names are shared between calls through the `dims` dict),
 - None: any size.
+
+Caches get the same treatment: a forward function that returns a cache for a backward pass
+tags it with its own name, {"of": "lstm_forward", ...}, and the backward pass calls
+`check_cache` first, so a cache from another function fails with a message naming both.
 """
 
 from __future__ import annotations
@@ -179,3 +183,24 @@ def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         raise ValueError(f"{name}: expected a finite number {bound}, received {value!r}")
     return float(value)
+
+
+def check_cache(cache: Any, producer: str) -> None:
+    """Check that `cache` was made by the forward function `producer` (its "of" entry says so).
+
+        >>> check_cache({"of": "gru_forward"}, "rnn_forward")
+        Traceback (most recent call last):
+        ...
+        ValueError: cache: expected the cache of rnn_forward, received the cache of gru_forward
+
+    Raises:
+        TypeError: `cache` is not a dict.
+        ValueError: `cache` has no "of" entry, or it names another function.
+    """
+    expected = f"cache: expected the cache of {producer}"
+    if not isinstance(cache, dict):
+        raise TypeError(f"{expected}, received {type(cache).__name__}")
+    if "of" not in cache:
+        raise ValueError(f'{expected}, received a dict without "of" (the function that made it)')
+    if cache["of"] != producer:
+        raise ValueError(f"{expected}, received the cache of {cache['of']}")
