@@ -265,5 +265,19 @@ OTHER_RIGHT_ANSWERS = {
         beam, log_ps = kept, np.array(kept_log_ps)
     return best[1], best[0]
 """,
+        "q6": """def dot_attention_backward(dc, s, h, mask):
+    ds, dh = np.zeros(np.shape(s)), np.zeros(np.shape(h))
+    for n in range(len(s)):  # one example at a time, its real positions, the full Jacobian
+        real = np.flatnonzero(mask[n])
+        keys = h[n, real]  # (T_n, H)
+        scores = keys @ s[n]
+        alpha = np.exp(scores - scores.max())
+        alpha = alpha / alpha.sum()
+        jacobian = np.diag(alpha) - np.outer(alpha, alpha)  # d alpha / d e, symmetric
+        de = jacobian @ (keys @ dc[n])
+        ds[n] = keys.T @ de
+        dh[n, real] = np.outer(alpha, dc[n]) + np.outer(de, s[n])
+    return ds, dh
+""",
     },
 }

@@ -347,4 +347,104 @@ def beam_search(log_probs, k, max_len, alpha, eos=0):
 """,
         ),
     ],
+    "q6": [
+        (
+            "the bug as given: no centring term, dL/de = alpha * dL/dalpha",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.where(mask, np.einsum("nh,nth->nt", s, h), -np.inf)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    de = alpha * dalpha
+    ds = np.einsum("nt,nth->nh", de, h)
+    dh = alpha[:, :, None] * dc[:, None, :] + de[:, :, None] * s[:, None, :]
+    return ds, dh
+""",
+        ),
+        (
+            "only the diagonal of the softmax's Jacobian: dL/de = alpha (1 - alpha) dL/dalpha",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.where(mask, np.einsum("nh,nth->nt", s, h), -np.inf)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    de = alpha * (1 - alpha) * dalpha
+    ds = np.einsum("nt,nth->nh", de, h)
+    dh = alpha[:, :, None] * dc[:, None, :] + de[:, :, None] * s[:, None, :]
+    return ds, dh
+""",
+        ),
+        (
+            "centres on the plain mean of dL/dalpha over the real positions, not the "
+            "alpha-weighted one (the two agree when s = 0)",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.where(mask, np.einsum("nh,nth->nt", s, h), -np.inf)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    mean = (dalpha * mask).sum(axis=1, keepdims=True) / mask.sum(axis=1, keepdims=True)
+    de = alpha * (dalpha - mean)
+    ds = np.einsum("nt,nth->nh", de, h)
+    dh = alpha[:, :, None] * dc[:, None, :] + de[:, :, None] * s[:, None, :]
+    return ds, dh
+""",
+        ),
+        (
+            "subtracts the plain sum of dL/dalpha, padding included, instead of the weighted one",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.where(mask, np.einsum("nh,nth->nt", s, h), -np.inf)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    de = alpha * (dalpha - dalpha.sum(axis=1, keepdims=True))
+    ds = np.einsum("nt,nth->nh", de, h)
+    dh = alpha[:, :, None] * dc[:, None, :] + de[:, :, None] * s[:, None, :]
+    return ds, dh
+""",
+        ),
+        (
+            "centres over the batch axis (axis=0) instead of the source positions",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.where(mask, np.einsum("nh,nth->nt", s, h), -np.inf)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    de = alpha * (dalpha - (alpha * dalpha).sum(axis=0, keepdims=True))
+    ds = np.einsum("nt,nth->nh", de, h)
+    dh = alpha[:, :, None] * dc[:, None, :] + de[:, :, None] * s[:, None, :]
+    return ds, dh
+""",
+        ),
+        (
+            "fixes the softmax but drops the score path of dh: dh_i = alpha_i dc only",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.where(mask, np.einsum("nh,nth->nt", s, h), -np.inf)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    de = alpha * (dalpha - (alpha * dalpha).sum(axis=1, keepdims=True))
+    return np.einsum("nt,nth->nh", de, h), alpha[:, :, None] * dc[:, None, :]
+""",
+        ),
+        (
+            "rewrites the forward pass without the mask: padded positions get weight",
+            """
+def dot_attention_backward(dc, s, h, mask):
+    e = np.einsum("nh,nth->nt", s, h)
+    alpha = np.exp(e - e.max(axis=1, keepdims=True))
+    alpha /= alpha.sum(axis=1, keepdims=True)
+    dalpha = np.einsum("nh,nth->nt", dc, h)
+    de = alpha * (dalpha - (alpha * dalpha).sum(axis=1, keepdims=True))
+    ds = np.einsum("nt,nth->nh", de, h)
+    dh = alpha[:, :, None] * dc[:, None, :] + de[:, :, None] * s[:, None, :]
+    return ds, dh
+""",
+        ),
+    ],
 }
