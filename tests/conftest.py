@@ -5,11 +5,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from site_build import SiteBuild, built_site
 
 from unrolled.experiments.common import one_thread
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property-based tests (hypothesis) draw the same examples on every run and every machine, so a
+# failure is reproducible and CI never flakes; no failing example is saved to replay later (only
+# hypothesis's caches, in a .hypothesis/ that git ignores), and a slow example is not an error
+# (one core may be busy with training).
+settings.register_profile("unrolled", derandomize=True, database=None, deadline=None)
+settings.load_profile("unrolled")
 
 
 @pytest.fixture(scope="session", autouse=True)

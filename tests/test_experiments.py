@@ -140,8 +140,14 @@ def test_a_configuration_run_alone_reproduces_its_committed_entry(results):
 
 
 def test_bad_configurations_raise():
-    with pytest.raises(ValueError, match="task must be one of"):
-        adding.run_config("parity", 50, "rnn", 3e-3)
+    for call in (
+        lambda: adding.run_config("parity", 50, "rnn", 3e-3),
+        lambda: adding.make_batch("parity", 4, 50, 0),  # was silently the copy task
+        lambda: adding.baseline("parity", 50),
+        lambda: adding.task_sizes("parity"),
+    ):
+        with pytest.raises(ValueError, match="task must be one of"):
+            call()
     with pytest.raises(ValueError, match="model must be one of"):
         adding.run_config("copy", 50, "irnn", 3e-3)
     with pytest.raises(ValueError, match="T must be an int"):

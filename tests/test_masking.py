@@ -103,7 +103,7 @@ def test_attention_ignores_padded_encoder_states(score, fill):
 
 
 def test_attention_mask_must_be_boolean():
-    with pytest.raises(ValueError, match=r"mask: expected True/False \(or 1/0\), received"):
+    with pytest.raises(ValueError, match=r"mask: expected only 0 and 1, received values \[0.5\]"):
         attention_weights_forward(np.zeros((2, 3)), np.full((2, 3), 0.5))
     alpha, _ = attention_weights_forward(np.zeros((1, 3)), np.array([[1, 1, 0]]))
     assert np.allclose(alpha, [[0.5, 0.5, 0.0]])

@@ -14,6 +14,7 @@ from unrolled.seq2seq import (
     greedy_decode,
     length_normalised,
     model_beam_search,
+    padded_targets,
     source_step,
     teacher_forcing_input,
 )
@@ -133,7 +134,7 @@ def test_bad_arguments_raise_value_errors():
         toy(0).encode(SRC[0], LENGTHS)
     with pytest.raises(ValueError, match="beam_width"):
         beam_search(lambda y, s: (None, s), None, lambda s, i: s, 0, 3)
-    with pytest.raises(ValueError, match="alpha >= 0"):
+    with pytest.raises(ValueError, match="alpha: expected a finite number >= 0"):
         model_beam_search(toy(0), SRC, LENGTHS, beam_width=2, max_len=3, alpha=-1.0)
 
 
@@ -173,6 +174,13 @@ def test_bidirectional_encoder_reads_the_whole_source():
 def test_teacher_forcing_input_shifts_right():
     tgt = torch.tensor([[4, 5, EOS], [6, EOS, 0]])
     assert teacher_forcing_input(tgt).tolist() == [[BOS, 4, 5], [BOS, 6, EOS]]
+    assert teacher_forcing_input(tgt[:, :0]).shape == (2, 0)  # U = 0: no input, not [BOS]
+
+
+def test_no_target_step_gives_no_prediction():
+    model = toy(0)
+    out = model(SRC, LENGTHS, torch.zeros(len(SRC), 0, dtype=torch.long))
+    assert out.shape == (len(SRC), 0, model.out.out_features)
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])
@@ -196,7 +204,7 @@ def test_dropout_acts_while_training_only():
     assert not torch.equal(model(SRC, LENGTHS, tgt_in), model(SRC, LENGTHS, tgt_in))
     model.eval()
     torch.testing.assert_close(model(SRC, LENGTHS, tgt_in), model(SRC, LENGTHS, tgt_in))
-    with pytest.raises(ValueError, match=r"dropout: expected a probability in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"dropout: expected a number in \[0, 1\)"):
         Seq2Seq(7, 5, dropout=1.0)
 
 
@@ -274,7 +282,8 @@ def test_ensemble_arguments():
             "beam_width: expected an int",
         ),
         (lambda m: length_normalised(-1.0, 0, 1.0), ValueError, "length: expected an int >= 1"),
-        (lambda m: length_normalised(-1.0, 2, -1.0), ValueError, "alpha: expected alpha >= 0"),
+        (lambda m: length_normalised(-1.0, 2, -1.0), ValueError, "alpha: expected a finite"),
+        (lambda m: length_normalised(-1.0, 2, np.nan), ValueError, "alpha: expected a finite"),
         (
             lambda m: exhaustive_search(lambda y, s: (None, s), None, 5, 0),
             ValueError,
@@ -283,8 +292,54 @@ def test_ensemble_arguments():
         (
             lambda m: exhaustive_search(lambda y, s: (None, s), None, 5, 3, alpha=-1.0),
             ValueError,
-            "alpha: expected alpha >= 0",
+            "alpha: expected a finite number >= 0",
         ),
+        (
+            lambda m: beam_search(lambda y, s: (None, s), None, lambda s, i: s, 2, 3, np.nan),
+            ValueError,
+            "alpha: expected a finite number >= 0",
+        ),
+        (lambda m: seq2seq.Encoder(0, 4, 4), ValueError, "vocab_size: expected an int >= 1"),
+        (lambda m: seq2seq.Encoder(5, -1, 4), ValueError, "embed_size: expected an int >= 1"),
+        (lambda m: m(SRC, LENGTHS, torch.ones(len(SRC), 3)), ValueError, "tgt_in: expected int"),
+        (
+            lambda m: m(SRC, LENGTHS, torch.full((len(SRC), 3), 99)),
+            ValueError,
+            r"tgt_in: expected token indices in \[0, ",
+        ),
+        (
+            lambda m: m(SRC, LENGTHS, torch.ones(len(SRC) + 1, 3, dtype=torch.long)),
+            ValueError,
+            r"tgt_in: expected shape",
+        ),
+        (
+            lambda m: m.step(torch.ones(len(SRC)), *m.encode(SRC, LENGTHS)[::-1]),
+            ValueError,
+            "y_prev: expected integer token indices",
+        ),
+        (
+            lambda m: m.step(torch.ones(1, dtype=torch.long), *m.encode(SRC, LENGTHS)[::-1]),
+            ValueError,
+            r"y_prev: expected shape",
+        ),
+        (
+            lambda m: m.step(
+                torch.ones(len(SRC), dtype=torch.long),
+                torch.zeros(len(SRC), 3),
+                m.encode(SRC, LENGTHS)[0],
+            ),
+            ValueError,
+            r"state: expected shape",
+        ),
+        (
+            lambda m: m.encode(SRC[:0], LENGTHS[:0]),
+            ValueError,
+            r"src: expected at least one source \(N >= 1\)",
+        ),
+        (lambda m: padded_targets("ab", {"a": 3}), TypeError, "sequences: expected a sequence"),
+        (lambda m: padded_targets(["ab"], {"a": 3}), TypeError, r"sequences\[0\]: expected"),
+        (lambda m: padded_targets([["z"]], {"a": 3}), ValueError, r"not in the index: \['z'\]"),
+        (lambda m: teacher_forcing_input(torch.ones(2, 3)), ValueError, "tgt: expected integer"),
         (lambda m: source_step(m, m.encode(SRC, LENGTHS)[0]), ValueError, "memory: expected one"),
         (lambda m: seq2seq.Attention("dot", 0), ValueError, "hidden_size: expected an int >= 1"),
         (lambda m: Seq2Seq(7, 5, hidden_size=2.5), TypeError, "hidden_size: expected an int"),

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from unrolled import validation
+from unrolled import attention, bptt, designs, lstm, validation
 from unrolled.bptt import Adagrad, Adam, clip_grad_norm
+from unrolled.rnn import rnn_forward
 from unrolled.validation import check_class_indices, check_shape
 from unrolled.vanishing import clip_grad_value
 
@@ -124,7 +125,14 @@ def _params():
             "lr: expected a finite number >= 0",
         ),
         (lambda: Adam(_params(), lr="0.1"), TypeError, "lr: expected a number >= 0"),
-        (lambda: Adam(_params(), betas=(1.0, 0.999)), ValueError, r"betas: expected two numbers"),
+        (
+            lambda: Adam(_params(), betas=(1.0, 0.999)),
+            ValueError,
+            r"betas\[0\]: expected a number in \[0, 1\), received 1.0",
+        ),
+        (lambda: Adam(_params(), betas=0.9), TypeError, "betas: expected tuple or list"),
+        (lambda: Adam(_params(), betas=(0.9,)), ValueError, "betas: expected two numbers"),
+        (lambda: Adam(_params(), betas=(0.9, "a")), TypeError, r"betas\[1\]: expected a number"),
         (lambda: Adagrad(_params(), lr=-1.0), ValueError, "lr: expected a finite number >= 0"),
         (lambda: Adagrad(_params(), eps=-1.0), ValueError, "eps: expected a finite number >= 0"),
         (
@@ -152,3 +160,115 @@ def test_read_only_gradients_are_rejected_and_empty_ones_accepted_alike():
     with pytest.raises(ValueError, match=r"grads\['W'\]: expected a writeable array"):
         clip_grad_norm({"W": frozen}, 1.0)
     assert clip_grad_norm({}, 1.0) == 0.0 and clip_grad_value({}, 1.0) == 0.0
+
+
+def test_the_helpers_name_the_argument_and_what_was_expected():
+    cases = [
+        (lambda: validation.check_int("k", 2.0), TypeError, "k: expected an int >= 1"),
+        (lambda: validation.check_int("k", True), TypeError, "k: expected an int >= 1"),
+        (lambda: validation.check_int("axis", 2, -2, 1), ValueError, r"axis: .* in \[-2, 1\]"),
+        (lambda: validation.check_fraction("p", 1.0), ValueError, r"p: expected a number in"),
+        (lambda: validation.check_fraction("p", "0.5"), TypeError, "p: expected a number"),
+        (lambda: validation.check_float(W=np.ones(2, int)), ValueError, "W: expected a float"),
+        (lambda: validation.check_float(W=[1.0]), TypeError, "W: expected a float array"),
+        (
+            lambda: validation.check_mask("mask", np.full((1, 2), 0.5), {"N": 1, "T": 2}),
+            ValueError,
+            r"mask: expected only 0 and 1",
+        ),
+        (
+            lambda: validation.check_keys("params", {"U": 1, "X": 2}, ("U", "W")),
+            ValueError,
+            r"params: expected the keys \['U', 'W'\], missing \['W'\], unexpected \['X'\]",
+        ),
+        (
+            lambda: validation.check_keys("params", [1], ("U",)),
+            TypeError,
+            "params: expected a dict",
+        ),
+        (lambda: validation.check_type("flag", "yes", bool), TypeError, "flag: expected bool"),
+        (lambda: validation.check_words("words", "ab"), TypeError, "words: expected a sequence"),
+        (
+            lambda: validation.check_words("docs", [["a"], "bc"], nested=True),
+            TypeError,
+            r"docs\[1\]: expected a sequence",
+        ),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=f"^{message}"):
+            call()
+    assert validation.check_int("seed", np.int64(3), low=0) == 3
+    assert validation.check_mask("mask", None, {"N": 2, "T": 3}).shape == (2, 3)
+    validation.check_keys("params", {"U": 1, "X": 2}, ("U",), allow_extra=True)
+    validation.check_words("docs", [("a", "b"), []], nested=True)
+
+
+def _layer(D=3, H=4, dtype=float):
+    return {"U": np.ones((H, D), dtype), "W": np.ones((H, H), dtype), "b": np.ones(H, dtype)}
+
+
+_X, _H0 = np.ones((2, 5, 3)), np.zeros((2, 4))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [  # issue 17: calls that were accepted silently or failed obscurely
+        (lambda: rnn_forward(_X, _H0, **_layer(dtype=int)), ValueError, "U: expected a float"),
+        (lambda: lstm.sigmoid_(np.zeros(3, int)), ValueError, "a: expected a float array"),
+        (
+            lambda: designs.deep_rnn_forward(_X, np.zeros((2, 2, 4)), [_layer()] * 2, "yes"),
+            TypeError,
+            "bidirectional: expected bool",
+        ),
+        (
+            lambda: designs.deep_rnn_forward(_X, np.zeros((1, 2, 4)), _layer()),
+            TypeError,
+            "params: expected list or tuple",
+        ),
+        (
+            lambda: designs.bidirectional_rnn_forward(_X, np.zeros((2, 2, 4)), [1, 2]),
+            TypeError,
+            r"params\[0\]: expected dict",
+        ),
+        (
+            lambda: bptt.loss_and_gradients(_layer(), _X, np.zeros((2, 5), int), _H0),
+            ValueError,
+            r"params: expected the keys .* missing \['V', 'c'\]",
+        ),
+        (
+            lambda: attention.attention_forward(_H0, np.ones((2, 5, 4)), params={"W_a": 1}),
+            ValueError,
+            r"params: .* unexpected \['W_a'\]",
+        ),
+        (
+            lambda: attention.attention_forward(_H0, np.ones((2, 5, 4)), score="general"),
+            ValueError,
+            r"params: .* missing \['W_a'\]",
+        ),
+        (lambda: bptt.init_params(2, 2, 2, 0), TypeError, "rng: expected Generator"),
+        (
+            lambda: bptt.sample(
+                bptt.init_params(3, 2, 3, np.random.default_rng(0)),
+                np.array([0]),
+                2,
+                np.random.default_rng(0),
+                float("inf"),
+            ),
+            ValueError,
+            "temperature: expected a finite number > 0",
+        ),
+    ],
+)
+def test_issue_17_silent_acceptances_now_raise(call, error, message):
+    with pytest.raises(error, match=f"^{message}"):
+        call()
+
+
+@pytest.mark.parametrize(("name", "value"), [("lr_decay", -1.0), ("log_every", -1)])
+def test_training_rejects_a_bad_schedule(name, value):
+    params = bptt.init_params(3, 2, 3, np.random.default_rng(0))
+    ids = np.zeros(40, dtype=np.int64)
+    with pytest.raises(ValueError, match=f"^{name}: expected"):
+        bptt.train_char_lm(
+            params, ids, Adam(params), steps=1, batch_size=2, chunk=3, **{name: value}
+        )

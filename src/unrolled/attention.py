@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from unrolled.validation import check_cache, check_shape
+from unrolled.validation import check_cache, check_keys, check_mask, check_shape
 
 Cache = dict[str, Any]
 
@@ -135,41 +135,40 @@ def attention_weights_forward(
 ) -> tuple[np.ndarray, Cache]:
     """Attention weights alpha = softmax of the scores over the source, Eq. (ch7-alpha).
 
-    Padded positions (mask False) get weight exactly 0; the others sum to 1. The largest
-    real score is subtracted before exponentiating, which changes nothing mathematically.
+    Padded positions (mask False) get weight exactly 0, whatever their score (NaN and inf
+    included); the others sum to 1. The largest real score is subtracted before
+    exponentiating, which changes nothing mathematically.
 
     Args:
         scores: alignment scores, shape (N, T).
         mask: True at real positions, False at padding, shape (N, T); None means no padding.
-            Every row needs at least one True.
+            Every row needs at least one True (so T >= 1: a softmax over nothing has no
+            value).
 
     Returns:
         alpha of shape (N, T) and the cache for attention_weights_backward.
     """
     dims = check_shape("scores", scores, ("N", "T"))
-    if mask is None:
-        mask = np.ones(scores.shape, dtype=bool)
-    check_shape("mask", mask, ("N", "T"), dims)
-    if mask.dtype != bool and not np.isin(mask, (0, 1)).all():
-        raise ValueError(f"mask: expected True/False (or 1/0), received values {np.unique(mask)}")
-    mask = mask.astype(bool)
-    if not mask.any(axis=1).all():
+    mask = check_mask("mask", mask, dims).astype(bool)  # None: every position is real
+    if dims["T"] == 0 or not mask.any(axis=1).all():  # T = 0: a softmax over nothing
         raise ValueError("mask: every row needs at least one real (True) position")
     shifted = np.where(mask, scores, -np.inf)  # (N, T)
     shifted = shifted - shifted.max(axis=1, keepdims=True)
     e = np.exp(shifted)  # (N, T), exp(-inf) = 0 at the padding
     alpha = e / e.sum(axis=1, keepdims=True)  # Eq. (ch7-alpha)
-    return alpha, {"of": "attention_weights_forward", "alpha": alpha}
+    return alpha, {"of": "attention_weights_forward", "alpha": alpha, "mask": mask}
 
 
 def attention_weights_backward(dalpha: np.ndarray, cache: Cache) -> np.ndarray:
     """Backward pass of the softmax, Eq. (ch7-dscores): alpha * (dalpha - <dalpha, alpha>).
 
-    Padded positions have alpha = 0 and so get zero gradient. Returns dscores, shape (N, T).
+    Padded positions have alpha = 0 and so get zero gradient, and dalpha there is ignored
+    (even NaN). Returns dscores, shape (N, T).
     """
     check_cache(cache, "attention_weights_forward")
     alpha = cache["alpha"]
     check_shape("dalpha", dalpha, alpha.shape)
+    dalpha = np.where(cache["mask"], dalpha, 0.0)  # (N, T)  the padding cannot matter
     return alpha * (dalpha - (dalpha * alpha).sum(axis=1, keepdims=True))  # (N, T)
 
 
@@ -202,6 +201,7 @@ SCORES = {
     "dot": (dot_scores_forward, dot_scores_backward),
     "general": (general_scores_forward, general_scores_backward),
 }
+PARAMETERS = {"additive": ("W_s", "W_h", "v"), "dot": (), "general": ("W_a",)}  # their names
 
 
 def attention_forward(
@@ -225,7 +225,8 @@ def attention_forward(
     """
     if score not in SCORES:
         raise ValueError(f"score: expected one of {sorted(SCORES)}, received {score!r}")
-    params = params or {}
+    params = {} if params is None else params
+    check_keys("params", params, PARAMETERS[score])
     if mask is not None:  # zero the padded states: what they hold (even NaN) cannot matter
         check_shape("mask", mask, ("N", "T"), check_shape("h", h, ("N", "T", "H")))
         h = np.where(np.asarray(mask, dtype=bool)[..., None], h, 0.0)  # (N, T, H)
@@ -258,6 +259,7 @@ def attention_backward(
     score_cache, weights_cache, context_cache = cache["caches"]
     dalpha_c, dh_context = context_backward(dc, context_cache)  # (N, T), (N, T, H)
     if dalpha is not None:
+        check_shape("dalpha", dalpha, dalpha_c.shape)  # (N, T): no broadcasting
         dalpha_c = dalpha_c + dalpha
     dscores = attention_weights_backward(dalpha_c, weights_cache)  # (N, T)
     ds, dh_scores, *dparams = SCORES[cache["score"]][1](dscores, score_cache)

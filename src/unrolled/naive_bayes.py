@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from unrolled.validation import check_words
+
 
 class NaiveBayes:
     """Multinomial naive Bayes with add-alpha smoothing; fit on lists of features."""
@@ -31,6 +33,7 @@ class NaiveBayes:
 
     def fit(self, documents: Sequence[Sequence[str]], labels: np.ndarray) -> NaiveBayes:
         """documents: N lists of features; labels (N,) in 0..K-1."""
+        check_words("documents", documents, nested=True)
         if len(documents) != len(labels):
             raise ValueError(
                 f"labels: expected one per document ({len(documents)}), received {len(labels)}"
@@ -46,6 +49,7 @@ class NaiveBayes:
 
     def log_posterior(self, features: Sequence[str]) -> np.ndarray:
         """Unnormalised log P(k | doc), shape (K,)."""
+        check_words("features", features)
         known = [g for g in features if g in self.vocabulary]
         scores = self.log_prior.copy()
         size = len(self.vocabulary)
@@ -57,4 +61,5 @@ class NaiveBayes:
 
     def predict(self, documents: Sequence[Sequence[str]]) -> np.ndarray:
         """The most probable class of each document, shape (N,)."""
+        check_words("documents", documents, nested=True)
         return np.array([int(np.argmax(self.log_posterior(d))) for d in documents])

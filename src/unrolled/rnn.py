@@ -23,7 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from unrolled.validation import check_cache, check_class_indices, check_shape  # noqa: F401 (chapter 4)
+from unrolled.validation import (  # noqa: F401 (some are for chapter 4)
+    check_cache,
+    check_class_indices,
+    check_float,
+    check_int,
+    check_mask,
+    check_shape,
+)
 
 
 def rnn_step_forward(
@@ -51,6 +58,7 @@ def rnn_step_forward(
     check_shape("b", b, ("H",), dims)
     check_shape("x", x, ("N", "D"), dims)
     check_shape("h_prev", h_prev, ("N", "H"), dims)
+    check_float(U=U, W=W, b=b)  # integer weights would give integer states
     a = b + h_prev @ W.T + x @ U.T  # (N, H)  Eq. (ch2-rnn-a), row form (ch2-rnn-batch)
     h = np.tanh(a)  # (N, H)  Eq. (ch2-rnn-h)
     cache = {"of": "rnn_step_forward", "x": x, "h_prev": h_prev, "U": U, "W": W, "h": h}
@@ -75,7 +83,8 @@ def rnn_forward(
 
     Args:
         x: inputs, shape (N, T, D); values at padded steps are ignored (read as zeros, so even
-            NaN there reaches neither the states nor, in rnn_backward, any gradient).
+            NaN there reaches neither the states nor, in rnn_backward, any gradient). NaN or
+            inf at a real step propagates, as in NumPy and PyTorch.
         h0: initial hidden states h(0), shape (N, H).
         U: input-to-hidden weights, shape (H, D).
         W: hidden-to-hidden weights, shape (H, H).
@@ -86,21 +95,19 @@ def rnn_forward(
         hs: hidden states h(1), ..., h(T), shape (N, T, H).
         cache: for the backward pass: "of" (the tag "rnn_forward"), "steps", the list of T
             caches of rnn_step_forward (computed at padded steps too, where the mask
-            discards them), and "mask" (N, T).
+            discards them), "mask" (N, T) and "U" (what rnn_backward needs when T = 0).
 
     Raises:
-        ValueError: if a shape differs from the above, or the mask holds values other than
-            0 and 1.
+        ValueError: if a shape differs from the above, a weight is not a float array, or
+            the mask holds values other than 0 and 1.
     """
     dims = check_shape("W", W, ("H", "H"))  # the weights fix H and D, the data must follow
     check_shape("U", U, ("H", "D"), dims)
     check_shape("b", b, ("H",), dims)
     check_shape("x", x, ("N", "T", "D"), dims)
     check_shape("h0", h0, ("N", "H"), dims)
-    mask = np.ones(x.shape[:2]) if mask is None else mask
-    check_shape("mask", mask, ("N", "T"), dims)
-    if not np.isin(mask, (0, 1)).all():
-        raise ValueError(f"mask: expected only 0 and 1, received values {np.unique(mask)}")
+    check_float(U=U, W=W, b=b)
+    mask = check_mask("mask", mask, dims)  # None: every step is real
 
     hs = np.zeros((dims["N"], dims["T"], dims["H"]), dtype=np.result_type(x, h0, U, W, b))
     h, steps = h0, []
@@ -111,7 +118,7 @@ def rnn_forward(
         h = np.where(real, h_new, h)  # (N, H)  Eq. (ch2-rnn-mask)
         hs[:, t] = h
         steps.append(step_cache)
-    return hs, {"of": "rnn_forward", "steps": steps, "mask": mask}
+    return hs, {"of": "rnn_forward", "steps": steps, "mask": mask, "U": U}
 
 
 def output_forward(hs: np.ndarray, V: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -126,11 +133,12 @@ def output_forward(hs: np.ndarray, V: np.ndarray, c: np.ndarray) -> np.ndarray:
         o: scores, shape (..., K) (the leading dimensions of hs).
 
     Raises:
-        ValueError: if a shape differs from the above.
+        ValueError: if a shape differs from the above, or V or c is not a float array.
     """
     dims = check_shape("V", V, ("K", "H"))
     check_shape("c", c, ("K",), dims)
     check_shape("hs", hs, (None,) * (np.ndim(hs) - 1) + ("H",), dims)
+    check_float(V=V, c=c)
     return c + hs @ V.T  # (..., K)  Eq. (ch2-rnn-o), one row per hidden state
 
 
@@ -145,9 +153,13 @@ def softmax(o: np.ndarray, axis: int = -1) -> np.ndarray:
         y_hat: same shape as o, non-negative, summing to 1 along `axis`.
 
     Raises:
-        ValueError: if o has no dimension.
+        ValueError: if o has no dimension, or no class along `axis` (a softmax over nothing).
+        TypeError: if axis is not an int.
     """
     check_shape("o", o, (None,) * max(np.ndim(o), 1))
+    axis = check_int("axis", axis, low=-np.ndim(o), high=np.ndim(o) - 1)
+    if o.shape[axis] == 0:
+        raise ValueError(f"o: expected at least one class along axis {axis}, received {o.shape}")
     z = o - o.max(axis=axis, keepdims=True)  # the largest score becomes 0: exp(z) <= 1
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)  # Eq. (ch2-rnn-yhat)
@@ -207,10 +219,11 @@ def rnn_backward(
 
     Args:
         dhs: upstream gradients with respect to every hidden state, shape (N, T, H).
-        cache: the cache returned by rnn_forward ("steps" and "mask").
+        cache: the cache returned by rnn_forward ("steps", "mask" and "U").
 
     Returns:
-        dx: gradients with respect to the inputs, shape (N, T, D); zero at padded steps.
+        dx: gradients with respect to the inputs, shape (N, T, D); zero at padded steps
+            (and no step at all for T = 0: then every gradient is zero).
         dh0: gradient with respect to the initial state h(0), shape (N, H).
         dU, dW, db: parameter gradients summed over time and batch, shapes (H, D), (H, H),
             (H,).
@@ -222,12 +235,10 @@ def rnn_backward(
     check_cache(cache, "rnn_forward")
     steps, mask = cache["steps"], cache["mask"]
     dims = check_shape("mask", mask, ("N", "T"))
-    if not steps:
-        raise ValueError("cache: holds no steps; the forward pass had T = 0")
-    check_shape("U", steps[0]["U"], ("H", "D"), dims)
+    check_shape("U", cache["U"], ("H", "D"), dims)
     check_shape("dhs", dhs, ("N", "T", "H"), dims)
     N, T, H, D = (dims[name] for name in ("N", "T", "H", "D"))
-    dtype = np.result_type(dhs, steps[0]["h"])
+    dtype = np.result_type(dhs, cache["U"], *(step["h"] for step in steps[:1]))  # the states'
     dx = np.zeros((N, T, D), dtype)
     dU, dW, db = np.zeros((H, D), dtype), np.zeros((H, H), dtype), np.zeros(H, dtype)
     dh_next = np.zeros((N, H), dtype)  # nothing comes back from after the last step
@@ -266,9 +277,10 @@ def output_backward(
     dims = check_shape("V", V, ("K", "H"))
     check_shape("hs", hs, (None,) * (np.ndim(hs) - 1) + ("H",), dims)
     check_shape("do", do, hs.shape[:-1] + ("K",), dims)
-    do_rows = do.reshape(-1, dims["K"])  # (N T, K)  one row per output
+    rows = int(np.prod(hs.shape[:-1]))  # N T outputs (also when H or K is 0)
+    do_rows = do.reshape(rows, dims["K"])  # (N T, K)  one row per output
     dhs = do @ V  # (..., H)  V^T dL/do(t), as rows
-    dV = do_rows.T @ hs.reshape(-1, dims["H"])  # (K, H)  Eq. (ch4-grad-V)
+    dV = do_rows.T @ hs.reshape(rows, dims["H"])  # (K, H)  Eq. (ch4-grad-V)
     dc = do_rows.sum(axis=0)  # (K,)  Eq. (ch4-grad-c)
     return dhs, dV, dc
 
@@ -288,7 +300,8 @@ def softmax_cross_entropy(
 
     Returns:
         loss: (1 / N) * sum over n and t of mask[n, t] * -log softmax(o[n, t])[y[n, t]], in
-            nats.
+            nats (0 for an empty batch, N = 0). NaN or inf in a real score propagates; at
+            padding nothing matters.
         do: gradient of the loss with respect to o, mask * (y_hat - one_hot(y)) / N,
             shape (N, T, K).
 
@@ -299,17 +312,14 @@ def softmax_cross_entropy(
     dims = check_shape("o", o, ("N", "T", "K"))
     check_shape("y", y, ("N", "T"), dims)
     check_class_indices("y", y, dims["K"])
-    mask = np.ones(y.shape) if mask is None else mask
-    check_shape("mask", mask, ("N", "T"), dims)
-    if not np.isin(mask, (0, 1)).all():
-        raise ValueError(f"mask: expected only 0 and 1, received values {np.unique(mask)}")
+    mask = check_mask("mask", mask, dims)  # None: every target counts
     if not mask.all():  # padding cannot matter, even if NaN or inf
         o = np.where(mask[..., None] == 1, o, 0.0)  # (N, T, K)
     z = o - o.max(axis=-1, keepdims=True)  # (N, T, K)  the largest score becomes 0
     log_y_hat = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))  # (N, T, K)  log softmax
     target = y[..., None]  # (N, T, 1)
     log_p = np.take_along_axis(log_y_hat, target, axis=-1)  # (N, T, 1)  log y_hat[y]
-    loss = -(mask * log_p[..., 0]).sum() / dims["N"]  # Eq. (ch4-batch-loss)
+    loss = -(mask * log_p[..., 0]).sum() / max(dims["N"], 1)  # Eq. (ch4-batch-loss)
     do = np.exp(log_y_hat)  # (N, T, K)  y_hat
     np.put_along_axis(do, target, np.exp(log_p) - 1.0, axis=-1)  # Eq. (ch4-grad-o)
     do *= mask[..., None] / dims["N"]  # no gradient at padding; 1/N of the batch average

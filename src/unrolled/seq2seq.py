@@ -23,27 +23,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from unrolled.validation import check_shape
+from unrolled.validation import check_fraction, check_int, check_positive, check_shape, check_words
 
 PAD, BOS, EOS = 0, 1, 2
 SPECIALS = ("<pad>", "<bos>", "<eos>")  # the symbols of indices PAD, BOS, EOS
 ATTENTION = ("none", "dot", "general", "additive")
 
 
-def _check_positive_int(name: str, value: object) -> None:
-    """A count such as a size, a beam width or a length: an int >= 1 (not a float, not a bool)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name}: expected an int >= 1, received {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name}: expected an int >= 1, received {value}")
-
-
-def _check_tokens(name: str, ids: object, vocab_size: int) -> None:
-    """Token indices: an integer tensor with every value in [0, vocab_size)."""
+def _check_tokens(name: str, ids: object, vocab_size: int | None) -> None:
+    """Token indices: an integer tensor with every value in [0, vocab_size) (vocab_size None:
+    any value >= 0)."""
     if not isinstance(ids, torch.Tensor):
         raise TypeError(f"{name}: expected a torch.Tensor, received {type(ids).__name__}")
     if ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
         raise ValueError(f"{name}: expected integer token indices, received dtype {ids.dtype}")
+    vocab_size = torch.iinfo(torch.long).max if vocab_size is None else vocab_size
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
         raise ValueError(
             f"{name}: expected token indices in [0, {vocab_size}), received values in "
@@ -56,6 +50,8 @@ def _check_lengths(lengths: object, n: int, t: int) -> None:
     if not isinstance(lengths, torch.Tensor):
         raise TypeError(f"lengths: expected a torch.Tensor, received {type(lengths).__name__}")
     check_shape("lengths", lengths, (n,))
+    if n == 0:  # PyTorch's packed sequences cannot hold an empty batch
+        raise ValueError("src: expected at least one source (N >= 1), received an empty batch")
     if lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
         raise ValueError(f"lengths: expected integers, received dtype {lengths.dtype}")
     if n and (int(lengths.min()) < 1 or int(lengths.max()) > t):
@@ -63,6 +59,15 @@ def _check_lengths(lengths: object, n: int, t: int) -> None:
             f"lengths: expected values in [1, T = {t}], received values in "
             f"[{int(lengths.min())}, {int(lengths.max())}]"
         )
+
+
+def _check_step(decoder: Decoder, y_prev: object, state: object, memory: Memory) -> None:
+    """The inputs of one decoder step: y_prev (N,) token indices of the decoder's vocabulary,
+    state (N, H), for the N examples of the memory."""
+    n = memory.h.shape[0]
+    check_shape("state", state, (n, decoder.cell.hidden_size))
+    check_shape("y_prev", y_prev, (n,))
+    _check_tokens("y_prev", y_prev, decoder.embed.num_embeddings)
 
 
 class Encoder(nn.Module):
@@ -78,6 +83,12 @@ class Encoder(nn.Module):
         self, vocab_size: int, embed_size: int, hidden_size: int, bidirectional: bool = False
     ) -> None:
         super().__init__()
+        for name, size in (
+            ("vocab_size", vocab_size),
+            ("embed_size", embed_size),
+            ("hidden_size", hidden_size),
+        ):
+            check_int(name, size)
         if bidirectional and hidden_size % 2:
             raise ValueError(
                 f"hidden_size must be even when bidirectional, received {hidden_size}"
@@ -108,9 +119,9 @@ class Attention(nn.Module):
         super().__init__()
         if score not in ATTENTION[1:]:
             raise ValueError(f"score: expected one of {ATTENTION[1:]}, received {score!r}")
-        _check_positive_int("hidden_size", hidden_size)
+        check_int("hidden_size", hidden_size)
         if attention_size is not None:
-            _check_positive_int("attention_size", attention_size)
+            check_int("attention_size", attention_size)
         self.score = score
         if score == "general":
             self.W_a = nn.Linear(hidden_size, hidden_size, bias=False)
@@ -179,14 +190,13 @@ class Decoder(nn.Module):
         super().__init__()
         if attention not in ATTENTION:
             raise ValueError(f"attention: expected one of {ATTENTION}, received {attention!r}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"dropout: expected a probability in [0, 1), received {dropout}")
+        check_fraction("dropout", dropout)
         for name, size in (
             ("tgt_vocab", tgt_vocab),
             ("embed_size", embed_size),
             ("hidden_size", hidden_size),
         ):
-            _check_positive_int(name, size)
+            check_int(name, size)
         self.encoder = encoder  # created first: its parameters are drawn first from the seed
         self.embed = nn.Embedding(tgt_vocab, embed_size, padding_idx=PAD)
         self.attention = None if attention == "none" else Attention(attention, hidden_size)
@@ -212,6 +222,7 @@ class Decoder(nn.Module):
         c_t attends with the previous state; s_t = GRU([embed(y_{t-1}); c_t], s_{t-1});
         the output layer reads [s_t; c_t] (through dropout, while training).
         """
+        _check_step(self, y_prev, state, memory)  # y_prev: (N,) token ids, state: (N, H)
         if self.attention is None:
             c, alpha = memory.h_last, None
         else:
@@ -225,10 +236,14 @@ class Decoder(nn.Module):
     ) -> torch.Tensor:
         """Teacher forcing: log-probs (N, U, V) of the next tokens given tgt_in = [BOS, y...]."""
         memory, state = self.encode(src, lengths)
+        check_shape("tgt_in", tgt_in, (state.shape[0], "U"))
+        _check_tokens("tgt_in", tgt_in, self.embed.num_embeddings)
         out = []
         for t in range(tgt_in.shape[1]):
             log_probs, state, _ = self.step(tgt_in[:, t], state, memory)
             out.append(log_probs)
+        if not out:  # U = 0: no step, no prediction
+            return state.new_zeros(len(state), 0, self.out.out_features)
         return torch.stack(out, dim=1)
 
 
@@ -250,7 +265,7 @@ class Seq2Seq(Decoder):
             ("embed_size", embed_size),
             ("hidden_size", hidden_size),
         ):
-            _check_positive_int(name, size)
+            check_int(name, size)
         encoder = Encoder(src_vocab, embed_size, hidden_size, bidirectional)
         super().__init__(encoder, tgt_vocab, embed_size, hidden_size, attention, dropout)
 
@@ -324,6 +339,12 @@ class EnsembleMemory:
 
 def padded_targets(sequences: Sequence[Sequence[str]], index: dict[str, int]) -> torch.Tensor:
     """Targets (N, U) of symbol sequences: each one's indices, then EOS, then PAD."""
+    check_words("sequences", sequences, nested=True)
+    if not sequences:
+        raise ValueError("sequences: expected at least one sequence, received none")
+    unknown = sorted({x for symbols in sequences for x in symbols} - set(index))
+    if unknown:
+        raise ValueError(f"sequences: symbols not in the index: {unknown[:10]}")
     tgt = torch.full((len(sequences), max(len(s) for s in sequences) + 1), PAD)
     for n, symbols in enumerate(sequences):
         tgt[n, : len(symbols) + 1] = torch.tensor([index[x] for x in symbols] + [EOS])
@@ -333,7 +354,9 @@ def padded_targets(sequences: Sequence[Sequence[str]], index: dict[str, int]) ->
 def teacher_forcing_input(tgt: torch.Tensor) -> torch.Tensor:
     """[BOS, y_1, ..., y_{U-1}]: the decoder's inputs under teacher forcing, (N, U) from (N, U)."""
     check_shape("tgt", tgt, ("N", "U"))
-    return torch.cat([torch.full((tgt.shape[0], 1), BOS, dtype=tgt.dtype), tgt[:, :-1]], dim=1)
+    _check_tokens("tgt", tgt, None)
+    bos = torch.full((tgt.shape[0], 1), BOS, dtype=tgt.dtype)
+    return torch.cat([bos, tgt[:, :-1]], dim=1)[:, : tgt.shape[1]]  # (N, U), also for U = 0
 
 
 @torch.no_grad()
@@ -347,7 +370,7 @@ def greedy_decode(
     Returns each example's tokens (without EOS) and its attention weights (steps, T) (empty
     arrays without attention).
     """
-    _check_positive_int("max_len", max_len)
+    check_int("max_len", max_len)
     memory, state = model.encode(src, lengths)
     y = torch.full((src.shape[0],), BOS, dtype=torch.long)
     tokens, alphas, done = [], [], torch.zeros(src.shape[0], dtype=torch.bool)
@@ -378,9 +401,8 @@ StepFn = Callable[[torch.Tensor, object], tuple[torch.Tensor, object]]
 def length_normalised(log_prob: float, length: int, alpha: float) -> float:
     """The beam's ranking score log p(y) / len(y)^alpha, Eq. (ch7-length-norm); len(y) counts
     EOS."""
-    _check_positive_int("length", length)
-    if alpha < 0:
-        raise ValueError(f"alpha: expected alpha >= 0, received {alpha}")
+    check_int("length", length)
+    check_positive("alpha", alpha, allow_zero=True)
     return log_prob / length**alpha
 
 
@@ -455,10 +477,9 @@ def _settled(
 
 
 def _check_beam(beam_width: int, max_len: int, alpha: float) -> None:
-    _check_positive_int("beam_width", beam_width)
-    _check_positive_int("max_len", max_len)
-    if alpha < 0:
-        raise ValueError(f"alpha: expected alpha >= 0, received {alpha}")
+    check_int("beam_width", beam_width)
+    check_int("max_len", max_len)
+    check_positive("alpha", alpha, allow_zero=True)
 
 
 def beam_search(
@@ -527,7 +548,7 @@ def exhaustive_search(
     Every sequence of at most max_len tokens that ends at its first EOS, or reaches max_len,
     is scored with log p / len(y)^alpha. Feasible only for tiny vocabularies: V^max_len calls.
     """
-    _check_positive_int("vocab_size", vocab_size)
+    check_int("vocab_size", vocab_size)
     _check_beam(1, max_len, alpha)
     best: tuple[float, list[int]] = (-np.inf, [])
 

@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from unrolled.validation import check_words
+
 
 class Span(NamedTuple):
     """One entity: its type and the words [start, end) it covers."""
@@ -88,6 +90,8 @@ def entity_f1(
         {"precision", "recall", "f1", "true", "predicted", "found", "per_type": {type: {...}}},
         where an entity is found when a predicted span equals a true one (type, start, end).
     """
+    check_words("true_tags", true_tags, nested=True)
+    check_words("predicted_tags", predicted_tags, nested=True)
     if len(true_tags) != len(predicted_tags):
         raise ValueError(
             f"predicted_tags: expected one sequence per sentence ({len(true_tags)}), "
@@ -124,7 +128,9 @@ def most_frequent_tags(
     `sentences` are (words, tags) pairs. A word not in the table is tagged `O`.
     """
     counts: dict[str, Counter] = {}
-    for words, tags in sentences:
+    for n, (words, tags) in enumerate(sentences):
+        check_words(f"sentences[{n}] (words)", words)
+        check_words(f"sentences[{n}] (tags)", tags)
         for word, tag in zip(words, tags, strict=True):
             counts.setdefault(word, Counter())[tag] += 1
     return {word: c.most_common(1)[0][0] for word, c in counts.items()}

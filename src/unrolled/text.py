@@ -16,6 +16,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from unrolled.validation import check_int, check_words
+
 TOKEN = re.compile(r"[a-z0-9]+(?=n't)|n't|[a-z0-9]+(?:'[a-z]+)?|[!?]")
 
 
@@ -36,8 +38,8 @@ def tokenize(text: str) -> list[str]:
 
 def word_ngrams(tokens: Sequence[str], order: int) -> list[str]:
     """Every run of n = 1..order consecutive tokens, joined by spaces, shortest first."""
-    if order < 1:
-        raise ValueError(f"order: expected a positive integer, received {order!r}")
+    check_words("tokens", tokens)
+    check_int("order", order)
     return [
         " ".join(tokens[i : i + n])
         for n in range(1, order + 1)
@@ -48,4 +50,7 @@ def word_ngrams(tokens: Sequence[str], order: int) -> list[str]:
 def most_frequent(documents: Iterable[Sequence[str]], k: int) -> list[str]:
     """The k most frequent tokens of the documents (ties in order of first appearance): a
     stop-word list measured on the data rather than taken from a book."""
+    documents = list(documents)  # an iterable is read once
+    check_words("documents", documents, nested=True)
+    check_int("k", k, low=0)
     return [token for token, _ in Counter(t for d in documents for t in d).most_common(k)]

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from unrolled.gradcheck import relative_error
-from unrolled.validation import check_shape
+from unrolled.validation import check_int, check_positive, check_shape
 
 Arrays = dict[str, np.ndarray]
 NumpyFn = Callable[[Arrays, np.ndarray], tuple[np.ndarray, Arrays]]
@@ -105,12 +105,16 @@ def torchcheck(
         torch_fn: tensors -> out, the same computation with torch operations.
         inputs: name -> float64 array. Both functions receive copies.
         seed: seed of dout ~ N(0, 1), drawn with np.random.default_rng(seed).
-        rtol, atol: an entry passes when |numpy - torch| <= atol + rtol * |torch|.
+        rtol, atol: an entry passes when |numpy - torch| <= atol + rtol * |torch|; finite
+            numbers >= 0.
 
     Returns:
         a TorchcheckReport; print it, or call `.assert_passed()`.
     """
     _check_inputs(inputs)
+    check_int("seed", seed, low=0)
+    check_positive("rtol", rtol, allow_zero=True)
+    check_positive("atol", atol, allow_zero=True)
     tensors = {
         name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
         for name, value in inputs.items()

@@ -1,4 +1,4 @@
-"""Shape checks with readable error messages.
+"""Argument checks with readable error messages: shapes, dtypes, sizes, masks and caches.
 
 Every public function in `unrolled` checks its array arguments with `check_shape` before
 doing any arithmetic, so a wrong shape fails at the call that caused it, with a message that
@@ -22,11 +22,35 @@ An expected shape is a tuple whose entries are
 Caches get the same treatment: a forward function that returns a cache for a backward pass
 tags it with its own name, {"of": "lstm_forward", ...}, and the backward pass calls
 `check_cache` first, so a cache from another function fails with a message naming both.
+
+The other checks follow the same pattern, one line per argument: `check_int` (a count or an
+index), `check_positive` (a learning rate, a tolerance), `check_fraction` (a number in [0, 1)),
+`check_float` (parameters must be floating point), `check_mask` (0/1 masks),
+`check_class_indices` (integer targets in range), `check_keys` (a dict of named arrays),
+`check_type` and `check_words` (a list of words, never a str whose characters would become
+the words). A wrong Python type raises TypeError, a wrong value ValueError, and every message
+starts with the argument's name.
+
+The package's rules for edge cases, which these checks and the tests enforce:
+
+- Sizes of zero work. A batch of N = 0 examples, sequences of T = 0 steps and layers of
+  H = 0 or D = 0 units give results of the right, possibly empty, shape with finite values:
+  a sum over nothing is 0 (so is the loss of an empty batch), and after T = 0 steps the state
+  is still h(0). The exceptions are a softmax over nothing (K = 0 classes, attention over
+  T = 0 source positions or over a row whose every position is masked), which has no value,
+  and the PyTorch encoder-decoder, which needs N >= 1 sources of at least one token each;
+  these raise ValueError.
+- Parameters (weights and biases) must be floating point; data arrays of another real dtype
+  (integer inputs, say) are promoted as NumPy promotes them.
+- NaN and inf at real (unmasked) positions propagate, as in NumPy and PyTorch. At masked
+  (padded) positions nothing matters: no output and no gradient changes, whatever they hold.
+
+tests/test_properties.py checks these rules with hypothesis over the public API.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -204,3 +228,129 @@ def check_cache(cache: Any, producer: str) -> None:
         raise ValueError(f'{expected}, received a dict without "of" (the function that made it)')
     if cache["of"] != producer:
         raise ValueError(f"{expected}, received the cache of {cache['of']}")
+
+
+def check_int(name: str, value: Any, low: int = 1, high: int | None = None) -> int:
+    """Check an int (not a float, not a bool) in [low, high] (no upper bound if high is None),
+    such as a size, a count, a seed or an axis; return it as an int.
+
+        >>> check_int("beam_width", 2.0)
+        Traceback (most recent call last):
+        ...
+        TypeError: beam_width: expected an int >= 1, received float 2.0
+
+    Raises:
+        TypeError: `value` is not an int.
+        ValueError: `value` lies outside [low, high].
+    """
+    expected = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name}: expected {expected}, received {type(value).__name__} {value!r}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name}: expected {expected}, received {value!r}")
+    return int(value)
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """Check a real number in [0, 1), such as a decay rate or a dropout probability; return it
+    as a float.
+
+    Raises:
+        TypeError: `value` is not a real number.
+        ValueError: `value` is NaN or outside [0, 1).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name}: expected a number in [0, 1), received {type(value).__name__}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name}: expected a number in [0, 1), received {value!r}")
+    return float(value)
+
+
+def check_float(**arrays: Any) -> None:
+    """Check that each array (given by name) is floating point, e.g. a layer's parameters:
+    check_float(U=U, W=W, b=b). Integer weights would give integer (truncated) states or fail
+    inside an in-place update.
+
+    Raises:
+        TypeError: a value is not an array.
+        ValueError: an array's dtype is not floating point.
+    """
+    for name, array in arrays.items():
+        dtype = getattr(array, "dtype", None)
+        if dtype is None:
+            raise TypeError(f"{name}: expected a float array, received {type(array).__name__}")
+        if not np.issubdtype(dtype, np.floating):
+            raise ValueError(f"{name}: expected a float array, received dtype {dtype}")
+
+
+def check_mask(name: str, mask: Any, dims: dict[str, int]) -> np.ndarray:
+    """Check a mask of shape (N, T) (N and T bound in `dims`) holding only 0 and 1 (or False and
+    True); return it, or np.ones((N, T)) if it is None (every position real).
+
+    Raises:
+        TypeError: `mask` is not an array.
+        ValueError: wrong shape, or a value other than 0 and 1 (0.5 is not a mask).
+    """
+    if mask is None:
+        return np.ones((dims["N"], dims["T"]))
+    check_shape(name, mask, ("N", "T"), dims)
+    if not np.isin(mask, (0, 1)).all():
+        raise ValueError(f"{name}: expected only 0 and 1, received values {np.unique(mask)}")
+    return mask
+
+
+def check_keys(name: str, mapping: Any, keys: Iterable[str], allow_extra: bool = False) -> None:
+    """Check a dict that holds `keys` (and no others, unless `allow_extra`), e.g. the named
+    parameters of a layer.
+
+    Raises:
+        TypeError: `mapping` is not a dict.
+        ValueError: a key is missing, or one is not expected; the message lists them.
+    """
+    expected = sorted(keys)
+    if not isinstance(mapping, dict):
+        raise TypeError(
+            f"{name}: expected a dict with keys {expected}, received {type(mapping).__name__}"
+        )
+    missing = sorted(set(expected) - set(mapping))
+    unexpected = [] if allow_extra else sorted(set(mapping) - set(expected), key=str)
+    if missing or unexpected:
+        raise ValueError(
+            f"{name}: expected the keys {expected}, missing {missing}, unexpected {unexpected}"
+        )
+
+
+def check_type(name: str, value: Any, types: Any) -> None:
+    """Check a Python type, e.g. check_type("bidirectional", bidirectional, bool); `types` is
+    what isinstance takes (a type, a tuple of types or a union such as list | tuple).
+
+    Raises:
+        TypeError: `value` is not an instance of `types`.
+    """
+    if not isinstance(value, types):
+        alternatives = types if isinstance(types, tuple) else getattr(types, "__args__", (types,))
+        wanted = " or ".join(t.__name__ for t in alternatives)
+        raise TypeError(f"{name}: expected {wanted}, received {type(value).__name__}")
+
+
+def check_words(name: str, words: Any, nested: bool = False) -> None:
+    """Check a sequence of words (or tags, symbols, features): a list or tuple, not a str, whose
+    characters would silently become the words. With `nested`, a sequence of such sequences
+    (a corpus of sentences), each checked and named name[i].
+
+        >>> check_words("tokens", "not bad")
+        Traceback (most recent call last):
+        ...
+        TypeError: tokens: expected a sequence of words (a list of str), received a str
+
+    Raises:
+        TypeError: `words` (or one of its sequences) is a str or not a sequence.
+    """
+    if isinstance(words, str) or not isinstance(words, Sequence):
+        kind = "sequences of words" if nested else "words (a list of str)"
+        raise TypeError(
+            f"{name}: expected a sequence of {kind}, received a {type(words).__name__}"
+        )
+    if nested:
+        for i, inner in enumerate(words):
+            check_words(f"{name}[{i}]", inner)

@@ -30,12 +30,15 @@ import torch
 
 from unrolled.benchmarks.implementations import GATES
 from unrolled.benchmarks.timing import time_once
+from unrolled.validation import check_int
 
 
 def layer_flops(cell: str, N: int, T: int, D: int, H: int) -> int:
     """Matrix-multiply FLOPs of one forward and backward pass, 6 N T G H (D + H)."""
     if cell not in GATES:
         raise ValueError(f"cell must be one of {tuple(GATES)}, received {cell!r}")
+    for name, size in (("N", N), ("T", T), ("D", D), ("H", H)):
+        check_int(name, size, low=0)
     return 6 * N * T * GATES[cell] * H * (D + H)
 
 

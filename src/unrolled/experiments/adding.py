@@ -70,18 +70,24 @@ TEST_SEED = 2**31 - 1  # the test set's seed; training batches use seeds below 1
 DEV_SEED = TEST_SEED - 10**6  # the development set's (learning-rate choice)
 
 
+def check_task(task: str) -> None:
+    """ValueError unless `task` is one of TASKS."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, received {task!r}")
+
+
 def task_sizes(task: str) -> tuple[int, int]:
     """(D, K): input size and output size of a task."""
+    check_task(task)
     if task == "adding":
         return 2, 1  # (value, marker) in, the sum out
-    if task == "copy":
-        n_symbols = SETTINGS["copy_symbols"]
-        return n_symbols + 2, n_symbols + 1  # one-hot symbols in, scores for each symbol out
-    raise ValueError(f"task must be one of {TASKS}, received {task!r}")
+    n_symbols = SETTINGS["copy_symbols"]
+    return n_symbols + 2, n_symbols + 1  # one-hot symbols in, scores for each symbol out
 
 
 def make_batch(task: str, n: int, T: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """n sequences as float32 inputs (n, L, D) and targets: sums (n,) or classes (n, L)."""
+    check_task(task)
     if task == "adding":
         x, y = adding_problem(n, T, seed=seed)  # (n, T, 2), (n,)
         return torch.from_numpy(x).float(), torch.from_numpy(y).float()
@@ -93,6 +99,7 @@ def make_batch(task: str, n: int, T: int, seed: int) -> tuple[torch.Tensor, torc
 
 def baseline(task: str, T: int) -> float:
     """The loss of the best memoryless strategy: 1/6 (MSE) or copy_task_baseline (nats/step)."""
+    check_task(task)
     if task == "adding":
         return 1.0 / 6.0  # predict the mean sum 1.0: the variance of u1 + u2
     return copy_task_baseline(T, SETTINGS["copy_symbols"], SETTINGS["copy_length"])
@@ -183,8 +190,7 @@ def run_config(
         test sequences, every SETTINGS["histogram_every"] updates from update 0:
         {"updates": [...], "counts": [[...], ...]} over the bins of histogram_edges.
     """
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}, received {task!r}")
+    check_task(task)
     if model not in MODELS[task]:
         raise ValueError(f"model must be one of {MODELS[task]} for {task}, received {model!r}")
     if isinstance(T, bool) or not isinstance(T, int) or T < 2:
