@@ -165,41 +165,87 @@ def overlap(source: str, target: str, k: int = 30) -> float:
     return round(float((np.cumsum(covered)[:-1] > 0).mean()), DECIMALS)
 
 
-def train(
-    kind: str, seed: int, data: dict[str, np.ndarray], K: int, settings: dict[str, Any], log: bool
-) -> tuple[CharLM, dict[str, Any]]:
-    """Train one model; return the best-dev model and its learning curve."""
+def setup(
+    kind: str, seed: int, ids: np.ndarray, K: int, settings: dict[str, Any]
+) -> tuple[CharLM, torch.optim.Optimizer, torch.Tensor]:
+    """A seeded model, its Adam optimiser, and text ids (T,) cut into parallel streams (N, L)."""
     torch.manual_seed(seed)
     model = CharLM(kind, K, settings["embed"], settings["hidden"], settings["dropout"])
     optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
-    streams = torch.from_numpy(text_streams(data["fit"], settings["streams"])).long()  # (N, L)
-    chunk, steps = settings["chunk"], (streams.shape[1] - 1) // settings["chunk"]
+    return model, optimizer, torch.from_numpy(text_streams(ids, settings["streams"])).long()
+
+
+def one_epoch(
+    model: CharLM,
+    optimizer: torch.optim.Optimizer,
+    streams: torch.Tensor,
+    chunk: int,
+    max_norm: float,
+) -> float:
+    """One epoch of truncated BPTT over streams (N, L), state carried; mean training bits/char."""
+    model.train()
+    K = model.readout.out_features
+    state, nats, steps = None, 0.0, (streams.shape[1] - 1) // chunk
+    for step in range(steps):
+        piece = streams[:, step * chunk : (step + 1) * chunk + 1]  # (N, chunk + 1)
+        scores, state = model(piece[:, :-1], state)
+        state = detach(state)
+        loss = torch.nn.functional.cross_entropy(scores.reshape(-1, K), piece[:, 1:].ravel())
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        nats += loss.item()
+    return nats / steps / math.log(2)
+
+
+def train(
+    kind: str,
+    seed: int,
+    data: dict[str, np.ndarray],
+    K: int,
+    settings: dict[str, Any],
+    log: bool,
+    schedule: list[float] | None = None,
+) -> tuple[CharLM, dict[str, Any]]:
+    """Train one model on the fit text; return the best-dev model and its learning curve.
+
+    Without a `schedule` the learning rate starts at settings["lr"] and is halved after every
+    epoch that does not improve dev; with one, epoch e uses schedule[e] (e.g. a linear decay).
+    """
+    model, optimizer, streams = setup(kind, seed, data["fit"], K, settings)
     curve: dict[str, list[float]] = {"train_bpc": [], "dev_bpc": [], "lr": []}
     best, best_state = math.inf, None
-    for _ in tqdm(range(settings["epochs"]), desc=f"{kind} seed {seed}", disable=not log):
-        model.train()
-        state, nats = None, 0.0
-        for step in range(steps):
-            piece = streams[:, step * chunk : (step + 1) * chunk + 1]  # (N, chunk + 1)
-            scores, state = model(piece[:, :-1], state)
-            state = detach(state)
-            loss = torch.nn.functional.cross_entropy(scores.reshape(-1, K), piece[:, 1:].ravel())
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), settings["max_norm"])
-            optimizer.step()
-            nats += loss.item()
+    epochs = settings["epochs"] if schedule is None else len(schedule)
+    for epoch in tqdm(range(epochs), desc=f"{kind} seed {seed}", disable=not log):
+        if schedule is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = schedule[epoch]
+        train_bpc = one_epoch(model, optimizer, streams, settings["chunk"], settings["max_norm"])
         dev = bits_per_char(model, data["dev"], settings["eval_chunk"])
-        curve["train_bpc"].append(round(nats / steps / math.log(2), DECIMALS))
+        curve["train_bpc"].append(round(train_bpc, DECIMALS))
         curve["dev_bpc"].append(round(dev, DECIMALS))
         curve["lr"].append(optimizer.param_groups[0]["lr"])
         if dev < best:
             best, best_state = dev, copy.deepcopy(model.state_dict())
-        else:  # no progress on dev: halve the learning rate
+        elif schedule is None:  # no progress on dev: halve the learning rate
             for group in optimizer.param_groups:
                 group["lr"] /= 2
     model.load_state_dict(best_state)
     return model, curve
+
+
+def refit(
+    kind: str, seed: int, ids: np.ndarray, K: int, settings: dict[str, Any], schedule: list[float]
+) -> CharLM:
+    """Retrain on a whole text ids (T,): one epoch per learning rate of `schedule`, the rates a
+    dev run used up to its best epoch, replayed; nothing is chosen here (chapter 6, refit)."""
+    model, optimizer, streams = setup(kind, seed, ids, K, settings)
+    for lr in schedule:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        one_epoch(model, optimizer, streams, settings["chunk"], settings["max_norm"])
+    return model
 
 
 def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], CharLM]:
