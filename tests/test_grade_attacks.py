@@ -153,8 +153,9 @@ def test_the_honest_empty_submission_scores_zero(attacked) -> None:
     _, done, rows, *_ = attacked
     assert done.returncode == 0, done.stdout + done.stderr
     full = sum(master_points(ROOT / "solutions" / f"{FIRST}.ipynb").values())
-    assert float(rows["untouched.ipynb"]["total"]) == 0
-    assert float(rows["untouched.ipynb"]["max"]) == full > 0
+    untouched = rows["untouched.ipynb"]
+    assert float(untouched["total"]) == 0, (untouched, done.stdout[-3000:])  # which question
+    assert float(untouched["max"]) == full > 0
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
