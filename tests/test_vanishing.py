@@ -181,8 +181,11 @@ def test_initialisations():
 def test_scale_to_spectral_radius_rejects_what_it_cannot_scale():
     with pytest.raises(ValueError, match="rho"):
         scale_to_spectral_radius(np.zeros((3, 3)), 1.0)
-    with pytest.raises(ValueError, match="rho"):
-        scale_to_spectral_radius(np.eye(3), -1.0)
+    for rho in (-1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match="rho: expected a finite number >= 0"):
+            scale_to_spectral_radius(np.eye(3), rho)
+    with pytest.raises(ValueError, match="gain: expected a finite number >= 0"):
+        orthogonal_init(3, np.random.default_rng(0), gain=np.nan)
     with pytest.raises(ValueError, match="W: expected shape"):
         spectral_radius(np.zeros((3, 2)))
 

@@ -160,8 +160,9 @@ def scale_to_spectral_radius(W: np.ndarray, rho: float) -> np.ndarray:
     Raises:
         ValueError: if W is not square, rho < 0, or rho(W) = 0 (nothing to rescale).
     """
+    check_positive("rho", rho, allow_zero=True)  # finite and >= 0
     current = spectral_radius(W)
-    if rho < 0 or current == 0:
+    if current == 0:
         raise ValueError(f"need rho >= 0 and rho(W) > 0, received rho = {rho}, rho(W) = {current}")
     return W * (rho / current)
 
@@ -174,6 +175,7 @@ def orthogonal_init(H: int, rng: np.random.Generator, gain: float = 1.0) -> np.n
     """
     if isinstance(H, bool) or not isinstance(H, int | np.integer) or H < 1:
         raise ValueError(f"H must be a positive int, received {H!r}")
+    check_positive("gain", gain, allow_zero=True)
     Q, R = np.linalg.qr(rng.standard_normal((H, H)))
     return gain * Q * np.sign(np.diag(R))  # column j of Q times sign(R_jj)
 
