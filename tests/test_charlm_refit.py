@@ -10,7 +10,6 @@ import pytest
 import torch
 from results_check import assert_tiny_rerun_close
 
-from unrolled.data import CharVocab
 from unrolled.experiments import charlm, charlm_refit, scoreboard
 from unrolled.experiments.common import dumps, load_results, spread
 from unrolled.ngram import KneserNeyLM
@@ -77,9 +76,7 @@ def test_refit_replays_a_dev_run_whose_last_epoch_was_best():
     """Trained on the fit text with charlm's loop, a model whose dev score improved every epoch
     is the model refit trains with the recorded learning rates: the same updates, bit for bit."""
     settings = charlm.TINY | {"hidden": 8, "embed": 4, "text_chars": 6_000}
-    text = charlm.texts(settings)
-    vocab = CharVocab.from_text(text["train"] + text["test"])
-    data = {name: vocab.encode(t) for name, t in text.items()}
+    _, vocab, data = charlm.encoded_texts(settings)
     trained, curve = charlm.train("lstm", 3, data, vocab.size, settings, log=False)
     assert curve["dev_bpc"] == sorted(curve["dev_bpc"], reverse=True)  # the last epoch was best
     replayed = charlm.refit("lstm", 3, data["fit"], vocab.size, settings, curve["lr"])
@@ -92,9 +89,7 @@ def test_refit_replays_a_dev_run_whose_last_epoch_was_best():
 
 def test_a_schedule_sets_every_epochs_rate_and_nothing_is_halved():
     settings = charlm.TINY | {"hidden": 8, "embed": 4, "text_chars": 6_000}
-    text = charlm.texts(settings)
-    vocab = CharVocab.from_text(text["train"] + text["test"])
-    data = {name: vocab.encode(t) for name, t in text.items()}
+    _, vocab, data = charlm.encoded_texts(settings)
     schedule = [5.0, 1e-3, 1e-3]  # without a schedule, a worse dev score would halve the rate
     _, curve = charlm.train("gru", 0, data, vocab.size, settings, False, schedule)
     assert curve["lr"] == schedule

@@ -82,6 +82,15 @@ def texts(settings: dict[str, Any]) -> dict[str, str]:
     return {"fit": train[:n_fit], "dev": train[n_fit:], "train": train, "test": test}
 
 
+def encoded_texts(
+    settings: dict[str, Any],
+) -> tuple[dict[str, str], CharVocab, dict[str, np.ndarray]]:
+    """The texts, the vocabulary of every character in the corpus, and each text as ids (T,)."""
+    text = texts(settings)
+    vocab = CharVocab.from_text(text["train"] + text["test"])
+    return text, vocab, {name: vocab.encode(t) for name, t in text.items()}
+
+
 def tune_kneser_ney(fit: str, dev: str, orders: list[int], discounts: list[float]) -> dict:
     """Dev bits/char of every (order, D) of the grid, and the best pair."""
     grid = {}
@@ -251,9 +260,7 @@ def refit(
 def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], CharLM]:
     """The whole experiment; returns the results and the first seed's LSTM (or last model)."""
     start = time.perf_counter()
-    text = texts(settings)
-    vocab = CharVocab.from_text(text["train"] + text["test"])
-    data = {name: vocab.encode(t) for name, t in text.items()}
+    text, vocab, data = encoded_texts(settings)
     kn = tune_kneser_ney(text["fit"], text["dev"], settings["kn_orders"], settings["kn_discounts"])
     final_kn = KneserNeyLM(kn["order"], kn["discount"]).fit(text["train"])
     kn["test_bpc"] = round(final_kn.bits_per_char(text["test"]), DECIMALS)

@@ -23,19 +23,18 @@ Reads notebooks/results/charlm.json; writes notebooks/results/charlm_refit.json.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import sys
 import time
 from typing import Any
 
 import numpy as np
 
-from unrolled.data import CharVocab
 from unrolled.experiments import charlm
 from unrolled.experiments.common import (
     RESULTS_DIR,
     command_line,
     dumps,
+    in_parallel,
     load_results,
     one_thread,
     provenance,
@@ -58,17 +57,10 @@ def linear_decay(lr: float, epochs: int) -> list[float]:
     return [lr * (1 - e / epochs) for e in range(epochs)]
 
 
-def prepare(base: dict[str, Any]) -> tuple[dict[str, str], CharVocab, dict[str, np.ndarray]]:
-    """charlm's texts, vocabulary and encoded texts for its settings `base`."""
-    text = charlm.texts(base)
-    vocab = CharVocab.from_text(text["train"] + text["test"])
-    return text, vocab, {name: vocab.encode(t) for name, t in text.items()}
-
-
 def dev_run(base: dict[str, Any], kind: str, seed: int, schedule: list[float]) -> dict[str, Any]:
     """Train on the fit text with `schedule`, keeping the best dev epoch (charlm.train)."""
     with one_thread():
-        _, vocab, data = prepare(base)
+        _, vocab, data = charlm.encoded_texts(base)
         model, curve = charlm.train(kind, seed, data, vocab.size, base, False, schedule)
         return {"seed": seed, "curve": curve, "state": model.state_dict()}
 
@@ -76,17 +68,9 @@ def dev_run(base: dict[str, Any], kind: str, seed: int, schedule: list[float]) -
 def refit_run(base: dict[str, Any], kind: str, seed: int, schedule: list[float]) -> np.ndarray:
     """Retrain on fit + dev with `schedule` replayed; the test text's nats per character."""
     with one_thread():
-        _, vocab, data = prepare(base)
+        _, vocab, data = charlm.encoded_texts(base)
         model = charlm.refit(kind, seed, data["train"], vocab.size, base, schedule)
         return charlm.char_nats(model, data["test"], base["eval_chunk"])
-
-
-def in_parallel(function: Any, calls: list[tuple], jobs: int) -> list[Any]:
-    """function(*call) for every call, in `jobs` processes (the same results for any number)."""
-    if jobs == 1:
-        return [function(*call) for call in calls]
-    with multiprocessing.get_context("spawn").Pool(min(jobs, len(calls))) as pool:
-        return pool.starmap(function, calls)
 
 
 def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str, Any]:
@@ -97,7 +81,7 @@ def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str,
     else:
         source = load_results(settings["source"])
     base, kind = source["settings"], settings["kind"]
-    text, vocab, data = prepare(base)
+    text, vocab, data = charlm.encoded_texts(base)
     order, discount = source["kneser_ney"]["order"], source["kneser_ney"]["discount"]
     fit_kn = KneserNeyLM(order, discount).fit(text["fit"])
     final_kn = KneserNeyLM(order, discount).fit(text["train"])

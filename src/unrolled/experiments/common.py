@@ -1,10 +1,12 @@
-"""What every experiment script shares: one repeatable thread, and results files in one layout."""
+"""What every experiment script shares: one repeatable thread, parallel runs, and results files
+in one layout."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
+import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -55,6 +57,15 @@ def teacher_forcing_update(
     torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     optimizer.step()
     return loss.item()
+
+
+def in_parallel(function: Callable[..., Any], calls: list[tuple], jobs: int) -> list[Any]:
+    """function(*call) for every call, in `jobs` spawned processes (one core each); the results
+    are the same for any number of jobs when each call seeds its own generators."""
+    if jobs == 1:
+        return [function(*call) for call in calls]
+    with multiprocessing.get_context("spawn").Pool(min(jobs, len(calls))) as pool:
+        return pool.starmap(function, calls)
 
 
 def dumps(results: dict[str, Any]) -> str:

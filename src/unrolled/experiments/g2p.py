@@ -34,7 +34,6 @@ configuration and re-evaluates the checkpoint.
 from __future__ import annotations
 
 import copy
-import multiprocessing
 import sys
 import time
 from collections.abc import Sequence
@@ -48,6 +47,7 @@ from unrolled.data import load_cmudict_pronunciations
 from unrolled.experiments.common import (
     command_line,
     dumps,
+    in_parallel,
     one_thread,
     provenance,
     teacher_forcing_update,
@@ -376,12 +376,7 @@ def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str,
     """
     pronunciations, split, tokens = prepare(settings)
     seeds = settings["seeds"]
-    if jobs == 1:
-        entries = [run_seed(settings, seed, log) for seed in seeds]
-    else:
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(min(jobs, len(seeds))) as pool:
-            entries = pool.starmap(run_seed, [(settings, seed, log) for seed in seeds])
+    entries = in_parallel(run_seed, [(settings, seed, log) for seed in seeds], jobs)
     states = {str(e["seed"]): e.pop("state") for e in entries}
     ensemble = Ensemble([from_half(tokens, settings, state) for state in states.values()])
     dev_words = split["dev"][: settings["dev_words"]]

@@ -21,7 +21,6 @@ chapter 7 loads.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ import torch
 from unrolled.experiments.common import (
     command_line,
     dumps,
+    in_parallel,
     one_thread,
     provenance,
     spread,
@@ -180,11 +180,7 @@ def run_one(attention: str, seed: int, settings: dict[str, Any]) -> dict[str, An
 def run(settings: dict[str, Any], jobs: int = 1) -> dict[str, Any]:
     """Every model of every seed (in `jobs` processes; the same numbers for any number)."""
     work = [(a, s, settings) for a in ATTENTIONS for s in settings["seeds"]]
-    if jobs == 1:
-        entries = [run_one(*job) for job in work]
-    else:
-        with multiprocessing.get_context("spawn").Pool(min(jobs, len(work))) as pool:
-            entries = pool.starmap(run_one, work)
+    entries = in_parallel(run_one, work, jobs)
     summary = {}
     for attention in ATTENTIONS:
         mine = [e for e in entries if e["attention"] == attention]
