@@ -92,6 +92,7 @@ def test_scoreboard_is_built_from_the_results_files():
     assert committed == json.loads(json.dumps(scoreboard.build(RESULTS)))
     assert {task["task"] for task in committed["tasks"]} == {
         "Character language model, Python's help pages",
+        "Character language model, learning while reading",
         "Yearly sunspot numbers, one-step forecast",
         "Language of a word (5 languages)",
         "Named entities in news, CoNLL-2003",

@@ -12,6 +12,7 @@ EXPERIMENTS = {
     "langid": "chapter 6: language of a word, recurrent classifiers vs naive Bayes (~80 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "charlm_refit": "chapter 6: LSTM and Kneser-Ney, same text (~100 min; --jobs 3: 50)",
+    "charlm_dynamic": "chapter 6: both models learning while they read (~100 min; --jobs 2: 50)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
     "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM vs naive Bayes (~25 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
