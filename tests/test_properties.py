@@ -29,7 +29,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from unrolled import attention, bleu, bptt, designs, gradcheck, gru, lstm, rnn, seq2seq, text
 from unrolled import data as datasets
-from unrolled.benchmarks.flops import layer_flops
+from unrolled.benchmarks.implementations import layer_flops
 from unrolled.gradcheck import relative_error
 from unrolled.naive_bayes import NaiveBayes
 from unrolled.tagging import entity_f1

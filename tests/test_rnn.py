@@ -63,7 +63,8 @@ def test_full_length_sequences_match_torch_rnn(rng, params):
     assert hs.shape == (N, T, H)
     assert np.abs(hs - out.numpy()).max() < TOLERANCE
     assert np.abs(hs[:, -1] - h_n[0].numpy()).max() < TOLERANCE
-    assert len(cache["steps"]) == T and (cache["mask"] == 1).all()
+    assert np.array_equal(cache["hs"], hs) and cache["h_prev"].shape == (N, T, H)
+    assert (cache["mask"] == 1).all()
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -103,12 +104,14 @@ def test_masked_steps_carry_the_state_unchanged(rng, params):
 
 
 def test_loop_equals_repeated_steps(rng, params):
+    """Equal up to rounding, not bit for bit: rnn_forward computes the input terms of all
+    steps in one matrix product, which BLAS may sum in another order than T small ones."""
     x, h0 = rng.normal(size=(N, T, D)), rng.uniform(-1, 1, size=(N, H))
     hs, _ = rnn_forward(x, h0, params["U"], params["W"], params["b"])
     h = h0
     for t in range(T):
         h, _ = rnn_step_forward(x[:, t], h, params["U"], params["W"], params["b"])
-        assert np.array_equal(h, hs[:, t])
+        np.testing.assert_allclose(h, hs[:, t], rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("leading", [(N,), (N, T), (2, N, T)])

@@ -217,8 +217,16 @@ def test_softmax_cross_entropy_is_finite_for_extreme_scores():
 
 def one_step_dW_only(dhs, cache):
     """A classic bug: dW = (one step's term) instead of dW += ..., so the sum over time of
-    Eq. (ch4-grad-W) keeps only the first step's term."""
-    steps, mask = cache["steps"], cache["mask"]
+    Eq. (ch4-grad-W) keeps only the first step's term. Written with the step functions, as
+    a step-by-step loop would be: rnn_step_backward reads each step's cache, rebuilt here from the
+    arrays of rnn_forward's cache."""
+    x, h_prev, hs, mask = (cache[name] for name in ("x", "h_prev", "hs", "mask"))
+    U, W = cache["U"], cache["W"]
+    steps = [
+        {"of": "rnn_step_forward", "x": x[:, t], "h_prev": h_prev[:, t], "U": U, "W": W}
+        | {"h": hs[:, t]}
+        for t in range(hs.shape[1])
+    ]
     dx, dh0, dU, _, db = rnn_backward(dhs, cache)
     dh_next, dW = np.zeros_like(dh0), None
     for t in reversed(range(len(steps))):

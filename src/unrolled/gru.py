@@ -23,13 +23,11 @@ from unrolled.lstm import check_gate_params, sigmoid_  # noqa: F811 (the noteboo
 from unrolled.validation import check_cache, check_shape  # noqa: F811
 
 
-def _gru_cell_forward(
-    xa: np.ndarray, ha: np.ndarray, h_prev: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _gru_cell_forward(xa: np.ndarray, ha: np.ndarray, h_prev: np.ndarray, h: np.ndarray) -> None:
     """One GRU step from the input projections xa = x U^T + b_ih and ha = h_prev W^T + b_hh.
 
     Both are (N, 3H). xa is overwritten in place by the gate values (r, z, n), which the
-    backward pass needs together with ha. Returns h(t) (N, H) and the gates (N, 3H).
+    backward pass needs together with ha; h (N, H) receives h(t).
     """
     H = h_prev.shape[1]
     xa[:, : 2 * H] += ha[:, : 2 * H]
@@ -37,27 +35,36 @@ def _gru_cell_forward(
     r, z, n = xa[:, :H], xa[:, H : 2 * H], xa[:, 2 * H :]
     n += r * ha[:, 2 * H :]  # r applied after the product, to W_n h(t-1) + b_hn
     np.tanh(n, out=n)  # (N, H)  n(t): Eq. (ch6-gru-n)
-    h = n + z * (h_prev - n)  # (N, H)  Eq. (ch6-gru-h): (1 - z) n + z h(t-1)
-    return h, xa
+    np.subtract(h_prev, n, out=h)  # (N, H)  Eq. (ch6-gru-h): (1 - z) n + z h(t-1) ...
+    h *= z
+    h += n  # ... = n + z (h(t-1) - n)
 
 
 def _gru_cell_backward(
-    dh: np.ndarray, gates: np.ndarray, ha: np.ndarray, h_prev: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of _gru_cell_forward, Eqs. (ch6-gru-dn)-(ch6-gru-dh-prev).
+    dh: np.ndarray,
+    gates: np.ndarray,
+    ha: np.ndarray,
+    h_prev: np.ndarray,
+    dxa: np.ndarray,
+    dha: np.ndarray,
+) -> np.ndarray:
+    """Backward pass of _gru_cell_forward, Eqs. (ch6-gru-dn)-(ch6-gru-dh-prev), in place.
 
-    Returns dL/dxa (N, 3H), dL/dha (N, 3H) and the direct part z dh of dL/dh(t-1) (N, H).
+    Writes dL/dxa and dL/dha into dxa and dha (N, 3H); returns the direct part z dh of
+    dL/dh(t-1) (N, H).
     """
     H = h_prev.shape[1]
     r, z, n = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]
-    dxa = np.empty_like(gates)  # (N, 3H)
-    dxa[:, 2 * H :] = dh * (1.0 - z) * (1.0 - n**2)  # dL/d(pre-activation of n)  (ch6-gru-dn)
-    dha = np.empty_like(gates)
-    dha[:, 2 * H :] = dxa[:, 2 * H :] * r  # the reset gate scales W_n h(t-1) + b_hn
-    dxa[:, :H] = dxa[:, 2 * H :] * ha[:, 2 * H :] * r * (1.0 - r)  # dL/d(pre-act of r)
-    dxa[:, H : 2 * H] = dh * (h_prev - n) * z * (1.0 - z)  # dL/d(pre-act of z)  (ch6-gru-dz)
+    dn = dxa[:, 2 * H :]  # dL/d(pre-activation of n)                       (ch6-gru-dn)
+    np.multiply(dh, 1.0 - z, out=dn)
+    dn *= 1.0 - n**2
+    np.multiply(dn, r, out=dha[:, 2 * H :])  # the reset gate scales W_n h(t-1) + b_hn
+    np.multiply(dn, ha[:, 2 * H :], out=dxa[:, :H])  # dL/d(pre-act of r)
+    dxa[:, :H] *= r * (1.0 - r)
+    np.subtract(h_prev, n, out=dxa[:, H : 2 * H])  # dL/d(pre-act of z)      (ch6-gru-dz)
+    dxa[:, H : 2 * H] *= dh * z * (1.0 - z)
     dha[:, : 2 * H] = dxa[:, : 2 * H]  # r and z add the two projections
-    return dxa, dha, dh * z
+    return dh * z
 
 
 def gru_step_forward(
@@ -88,11 +95,13 @@ def gru_step_forward(
     dims = check_gate_params(U, W, {"b_ih": b_ih, "b_hh": b_hh}, 3)
     check_shape("x", x, ("N", "D"), dims)
     check_shape("h_prev", h_prev, ("N", "H"), dims)
-    xa = x @ U.T + b_ih  # (N, 3H)
-    ha = h_prev @ W.T + b_hh  # (N, 3H)
-    h, gates = _gru_cell_forward(xa, ha, h_prev)
+    dtype = np.result_type(x, h_prev, U, W, b_ih, b_hh)
+    xa = (x @ U.T + b_ih).astype(dtype, copy=False)  # (N, 3H)
+    ha = (h_prev @ W.T + b_hh).astype(dtype, copy=False)  # (N, 3H)
+    h = np.empty(h_prev.shape, dtype)  # (N, H)
+    _gru_cell_forward(xa, ha, h_prev, h)  # xa now holds the gates
     cache = {"of": "gru_step_forward", "x": x, "h_prev": h_prev, "U": U, "W": W}
-    return h, cache | {"gates": gates, "ha": ha}
+    return h, cache | {"gates": xa, "ha": ha}
 
 
 def gru_step_backward(
@@ -115,7 +124,9 @@ def gru_step_backward(
     check_cache(cache, "gru_step_forward")
     x, h_prev, U, W = (cache[name] for name in ("x", "h_prev", "U", "W"))
     check_shape("dh", dh, h_prev.shape)
-    dxa, dha, dh_direct = _gru_cell_backward(dh, cache["gates"], cache["ha"], h_prev)
+    dtype = np.result_type(dh, cache["gates"])
+    dxa, dha = np.empty_like(cache["gates"], dtype), np.empty_like(cache["gates"], dtype)
+    dh_direct = _gru_cell_backward(dh, cache["gates"], cache["ha"], h_prev, dxa, dha)
     dh_prev = dh_direct + dha @ W  # (N, H)  Eq. (ch6-gru-dh-prev)
     return dxa @ U, dh_prev, dxa.T @ x, dha.T @ h_prev, dxa.sum(axis=0), dha.sum(axis=0)
 
@@ -130,15 +141,20 @@ def gru_forward(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The GRU over whole sequences, as torch.nn.GRU(batch_first=True) computes it.
 
+    As in lstm_forward: the input projections of all steps are one product before the loop,
+    the elementwise work is done in place, and the arrays inside are time-major, (T, N, ...).
+
     Args:
         x: inputs, shape (N, T, D).
         h0: initial hidden states, shape (N, H).
         U, W, b_ih, b_hh: parameters, shapes (3H, D), (3H, H), (3H,), (3H,), order (r, z, n).
 
     Returns:
-        hs: hidden states h(1), ..., h(T), shape (N, T, H).
+        hs: hidden states h(1), ..., h(T), shape (N, T, H) (a view of the time-major states).
         h_T: the final hidden states, shape (N, H).
-        cache: for gru_backward, tagged "of": "gru_forward".
+        cache: for gru_backward, tagged "of": "gru_forward": "U", "W", and views (N, T, ...)
+            of the time-major arrays: "x", "h_prev" (h(t-1) of every step), "hs", "gates"
+            (N, T, 3H) and "has" (the recurrent projections h(t-1) W^T + b_hh, (N, T, 3H)).
 
     Raises:
         ValueError: if a shape differs from the above.
@@ -146,19 +162,24 @@ def gru_forward(
     dims = check_gate_params(U, W, {"b_ih": b_ih, "b_hh": b_hh}, 3)
     check_shape("x", x, ("N", "T", "D"), dims)
     check_shape("h0", h0, ("N", "H"), dims)
-    N, T, H = dims["N"], dims["T"], dims["H"]
-    gates = x @ U.T  # (N, T, 3H)  input projections of every step in one product
+    N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
+    dtype = np.result_type(x, h0, U, W, b_ih, b_hh)
+    xs = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)  time-major
+    gates = np.empty((T, N, 3 * H), dtype)  # (T, N, 3H)  input projections, then the gates
+    np.matmul(xs.reshape(T * N, D), U.T, out=gates.reshape(T * N, 3 * H))  # all steps at once
     gates += b_ih
-    has = np.empty_like(gates)  # (N, T, 3H)  recurrent projections h(t-1) W^T + b_hh
-    hs = np.empty((N, T, H), gates.dtype)
-    h = h0
-    for t in range(T):
-        np.matmul(h, W.T, out=has[:, t])
-        has[:, t] += b_hh
-        h, _ = _gru_cell_forward(gates[:, t], has[:, t], h)  # gates[:, t] now holds (r, z, n)
-        hs[:, t] = h
-    cache = {"of": "gru_forward", "x": x, "h0": h0, "U": U, "W": W}
-    return hs, h, cache | {"gates": gates, "has": has, "hs": hs}
+    has = np.empty_like(gates)  # (T, N, 3H)  recurrent projections h(t-1) W^T + b_hh
+    hs = np.empty((T + 1, N, H), dtype)  # h(0), h(1), ..., h(T)
+    hs[0] = h0
+    for t in range(T):  # step t reads the state hs[t] and writes hs[t + 1]
+        np.matmul(hs[t], W.T, out=has[t])
+        has[t] += b_hh
+        _gru_cell_forward(gates[t], has[t], hs[t], hs[t + 1])  # gates[t] becomes (r, z, n)
+    cache = {"of": "gru_forward", "U": U, "W": W}  # and batch-first views of the arrays:
+    for name, array in (("x", xs), ("h_prev", hs[:-1]), ("hs", hs[1:])):
+        cache[name] = array.transpose(1, 0, 2)
+    cache |= {"gates": gates.transpose(1, 0, 2), "has": has.transpose(1, 0, 2)}
+    return cache["hs"], hs[T], cache
 
 
 def gru_backward(
@@ -180,21 +201,21 @@ def gru_backward(
             of the forward pass's hidden states.
     """
     check_cache(cache, "gru_forward")
-    x, h0, hs, gates, has = (cache[name] for name in ("x", "h0", "hs", "gates", "has"))
-    dims = check_shape("hs", hs, ("N", "T", "H"))
+    dims = check_shape("hs", cache["hs"], ("N", "T", "H"))
     check_shape("dhs", dhs, ("N", "T", "H"), dims)
-    N, T, H = dims["N"], dims["T"], dims["H"]
-    dxa, dha = np.empty_like(gates), np.empty_like(has)  # (N, T, 3H)
-    h_prevs = np.concatenate([h0[:, None], hs], axis=1)[:, :T]  # (N, T, H)  h(t-1)
-    dh = np.zeros_like(h0, dtype=gates.dtype)
+    check_shape("x", cache["x"], ("N", "T", "D"), dims)
+    N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
+    names = ("x", "h_prev", "gates", "has")  # time-major again, (T, N, ...):
+    xs, h_prev, gates, has = (cache[name].transpose(1, 0, 2) for name in names)
+    dtype = np.result_type(dhs, gates)
+    dxa, dha = np.empty_like(gates, dtype), np.empty_like(has, dtype)  # (T, N, 3H)
+    dh = np.zeros((N, H), dtype)  # nothing comes back from after the last step
     for t in reversed(range(T)):
-        dh = dh + dhs[:, t]  # (N, H)  from the layer above and from step t + 1
-        dxa[:, t], dha[:, t], dh_direct = _gru_cell_backward(
-            dh, gates[:, t], has[:, t], h_prevs[:, t]
-        )
-        dh = dh_direct + dha[:, t] @ cache["W"]  # (N, H)  Eq. (ch6-gru-dh-prev)
-    dxa_rows, dha_rows = dxa.reshape(N * T, 3 * H), dha.reshape(N * T, 3 * H)
-    dx = dxa @ cache["U"]  # (N, T, D)
-    dU = dxa_rows.T @ x.reshape(N * T, x.shape[2])  # (3H, D)
-    dW = dha_rows.T @ h_prevs.reshape(N * T, H)  # (3H, H)
-    return dx, dh, dU, dW, dxa_rows.sum(axis=0), dha_rows.sum(axis=0)
+        dh += dhs[:, t]  # (N, H)  from the layer above and from step t + 1
+        dh_direct = _gru_cell_backward(dh, gates[t], has[t], h_prev[t], dxa[t], dha[t])
+        dh = dh_direct + dha[t] @ cache["W"]  # (N, H)  Eq. (ch6-gru-dh-prev)
+    dxa_rows, dha_rows = dxa.reshape(T * N, 3 * H), dha.reshape(T * N, 3 * H)
+    dx = (dxa_rows @ cache["U"]).reshape(T, N, D)  # (T, N, D)
+    dU = dxa_rows.T @ xs.reshape(T * N, D)  # (3H, D)
+    dW = dha_rows.T @ h_prev.reshape(T * N, H)  # (3H, H)
+    return dx.transpose(1, 0, 2), dh, dU, dW, dxa_rows.sum(axis=0), dha_rows.sum(axis=0)

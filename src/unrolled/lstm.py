@@ -55,28 +55,25 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
 
 
 def _lstm_cell_forward(
-    a: np.ndarray, c_prev: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gates, cell state and hidden state of one step from the pre-activations a.
+    a: np.ndarray, c_prev: np.ndarray, h: np.ndarray, c: np.ndarray, tanh_c: np.ndarray
+) -> None:
+    """Gates, cell state and hidden state of one step from the pre-activations a, in place.
 
     Args:
         a: pre-activations b + h_prev W^T + x U^T, shape (N, 4H); overwritten in place by the
             gate values (i, f, g, o), which the backward pass needs.
         c_prev: previous cell states C(t-1), shape (N, H).
-
-    Returns:
-        h: hidden states h(t), (N, H); c: cell states C(t), (N, H); tanh_c: tanh(C(t)), (N, H).
+        h, c, tanh_c: (N, H) arrays that receive h(t), C(t) and tanh(C(t)).
     """
     H = c_prev.shape[1]
     sigmoid_(a[:, : 2 * H])  # (N, 2H)  i(t), f(t): Eqs. (ch6-lstm-i), (ch6-lstm-f)
     np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # (N, H)  C~(t): Eq. (ch6-lstm-g)
     sigmoid_(a[:, 3 * H :])  # (N, H)  o(t): Eq. (ch6-lstm-o)
     i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-    c = f * c_prev  # (N, H)  Eq. (ch6-lstm-c): forget part of the old memory ...
+    np.multiply(f, c_prev, out=c)  # (N, H)  Eq. (ch6-lstm-c): forget part of the old memory ...
     c += i * g  # ... and add the gated candidate
-    tanh_c = np.tanh(c)  # (N, H)
-    h = o * tanh_c  # (N, H)  Eq. (ch6-lstm-h)
-    return h, c, tanh_c
+    np.tanh(c, out=tanh_c)  # (N, H)
+    np.multiply(o, tanh_c, out=h)  # (N, H)  Eq. (ch6-lstm-h)
 
 
 def _lstm_cell_backward(
@@ -86,24 +83,23 @@ def _lstm_cell_backward(
     c_prev: np.ndarray,
     tanh_c: np.ndarray,
     da: np.ndarray,
-) -> np.ndarray:
-    """Backward pass of _lstm_cell_forward: writes dL/da into da (N, 4H), returns dL/dC(t-1).
+) -> None:
+    """Backward pass of _lstm_cell_forward, in place: writes dL/da into da (N, 4H).
 
-    dh and dc are the gradients arriving at h(t) and C(t) from outside the step.
+    dh and dc are the gradients arriving at h(t) and C(t) from outside the step; dc is
+    updated in place and ends up holding dL/dC(t-1).
     """
     H = c_prev.shape[1]
     i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    dc = dc + dh * o * (1.0 - tanh_c**2)  # (N, H)  Eq. (ch6-lstm-dc): both paths into C(t)
+    dc += dh * o * (1.0 - tanh_c**2)  # (N, H)  Eq. (ch6-lstm-dc): both paths into C(t)
     np.multiply(dc, g, out=da[:, :H])  # dL/di                              Eq. (ch6-lstm-dgates)
     np.multiply(dc, c_prev, out=da[:, H : 2 * H])  # dL/df
     np.multiply(dc, i, out=da[:, 2 * H : 3 * H])  # dL/dg
     np.multiply(dh, tanh_c, out=da[:, 3 * H :])  # dL/do
     da[:, 2 * H : 3 * H] *= 1.0 - g**2  # through tanh: tanh' = 1 - g^2     Eq. (ch6-lstm-da)
-    sig = np.concatenate([gates[:, : 2 * H], gates[:, 3 * H :]], axis=1)  # (N, 3H)  i, f, o
-    sig_grad = sig * (1.0 - sig)  # through the sigmoids: sigma' = s (1 - s)
-    da[:, : 2 * H] *= sig_grad[:, : 2 * H]
-    da[:, 3 * H :] *= sig_grad[:, 2 * H :]
-    return dc * f  # (N, H)  Eq. (ch6-lstm-dc-prev): the carousel, dL/dC(t-1) = f(t) dL/dC(t)
+    da[:, : 2 * H] *= gates[:, : 2 * H] * (1.0 - gates[:, : 2 * H])  # sigma' = s (1 - s)
+    da[:, 3 * H :] *= o * (1.0 - o)
+    dc *= f  # (N, H)  Eq. (ch6-lstm-dc-prev): the carousel, dL/dC(t-1) = f(t) dL/dC(t)
 
 
 def lstm_step_forward(
@@ -138,7 +134,9 @@ def lstm_step_forward(
     check_shape("h_prev", h_prev, ("N", "H"), dims)
     check_shape("c_prev", c_prev, ("N", "H"), dims)
     a = b + h_prev @ W.T + x @ U.T  # (N, 4H)  Eq. (ch6-lstm-a), all four gates in one product
-    h, c, tanh_c = _lstm_cell_forward(a, c_prev)  # a now holds the gates
+    a = a.astype(np.result_type(a, c_prev), copy=False)
+    h, c, tanh_c = (np.empty_like(c_prev, dtype=a.dtype) for _ in range(3))  # (N, H) each
+    _lstm_cell_forward(a, c_prev, h, c, tanh_c)  # a now holds the gates
     cache = {"of": "lstm_step_forward", "x": x, "h_prev": h_prev, "c_prev": c_prev}
     return h, c, cache | {"U": U, "W": W, "gates": a, "tanh_c": tanh_c}
 
@@ -167,8 +165,9 @@ def lstm_step_backward(
     dims = check_shape("c_prev", c_prev, ("N", "H"))
     check_shape("dh", dh, ("N", "H"), dims)
     check_shape("dc", dc, ("N", "H"), dims)
-    da = np.empty_like(cache["gates"])  # (N, 4H)
-    dc_prev = _lstm_cell_backward(dh, dc, cache["gates"], c_prev, cache["tanh_c"], da)
+    da = np.empty_like(cache["gates"], dtype=np.result_type(dh, dc, cache["gates"]))  # (N, 4H)
+    dc_prev = dc.astype(da.dtype, copy=True)  # (N, H)  becomes dL/dC(t-1) in place
+    _lstm_cell_backward(dh, dc_prev, cache["gates"], c_prev, cache["tanh_c"], da)
     dx = da @ U  # (N, D)  Eq. (ch6-lstm-dx)
     dh_prev = da @ W  # (N, H)
     dU = da.T @ x  # (4H, D)  Eq. (ch6-lstm-dW), this step's term
@@ -189,7 +188,8 @@ def lstm_forward(
 
     The input projections x(t) U^T + b of all T steps are one matrix product before the loop;
     inside it, one product h(t-1) W^T feeds all four gates, and the elementwise work is done
-    in place on one (N, T, 4H) array, which ends up holding the gates for the backward pass.
+    in place, into arrays allocated once. They are time-major, (T, N, ...), so that the rows
+    of one step are one contiguous block of memory.
 
     Args:
         x: inputs, shape (N, T, D).
@@ -197,9 +197,11 @@ def lstm_forward(
         U, W, b: parameters, shapes (4H, D), (4H, H), (4H,), gate order (i, f, g, o).
 
     Returns:
-        hs: hidden states h(1), ..., h(T), shape (N, T, H).
+        hs: hidden states h(1), ..., h(T), shape (N, T, H) (a view of the time-major states).
         (h_T, c_T): the final hidden and cell states, shapes (N, H).
-        cache: for lstm_backward, tagged "of": "lstm_forward".
+        cache: for lstm_backward, tagged "of": "lstm_forward": "U", "W", and views
+            (N, T, ...) of the time-major arrays: "x", "h_prev" (h(t-1) of every step),
+            "hs", "c_prev", "cs", "gates" (N, T, 4H) and "tanh_cs" (tanh(C(t))).
 
     Raises:
         ValueError: if a shape differs from the above.
@@ -208,19 +210,24 @@ def lstm_forward(
     check_shape("x", x, ("N", "T", "D"), dims)
     check_shape("h0", h0, ("N", "H"), dims)
     check_shape("c0", c0, ("N", "H"), dims)
-    N, T, H = dims["N"], dims["T"], dims["H"]
-    gates = x @ U.T  # (N, T, 4H)  the input half of Eq. (ch6-lstm-a), every step at once
-    gates += b
-    hs = np.empty((N, T, H), gates.dtype)
-    cs, tanh_cs = np.empty_like(hs), np.empty_like(hs)
-    h, c = h0, c0
-    for t in range(T):
-        a = gates[:, t]  # (N, 4H)  a view: _lstm_cell_forward turns it into the gates in place
-        a += h @ W.T  # the recurrent half of Eq. (ch6-lstm-a)
-        h, c, tanh_cs[:, t] = _lstm_cell_forward(a, c)
-        hs[:, t], cs[:, t] = h, c
-    cache = {"of": "lstm_forward", "x": x, "h0": h0, "c0": c0, "U": U, "W": W, "gates": gates}
-    return hs, (h, c), cache | {"hs": hs, "cs": cs, "tanh_cs": tanh_cs}
+    N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
+    dtype = np.result_type(x, h0, c0, U, W, b)
+    xs = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)  time-major
+    gates = np.empty((T, N, 4 * H), dtype)  # (T, N, 4H)  pre-activations, then the gates
+    np.matmul(xs.reshape(T * N, D), U.T, out=gates.reshape(T * N, 4 * H))  # all steps at once
+    gates += b  # the input half of Eq. (ch6-lstm-a)
+    hs, cs = np.empty((T + 1, N, H), dtype), np.empty((T + 1, N, H), dtype)  # h(0)...h(T)
+    hs[0], cs[0] = h0, c0
+    tanh_cs = np.empty((T, N, H), dtype)  # tanh(C) of the state each step writes
+    for t in range(T):  # step t reads the states hs[t], cs[t] and writes hs[t + 1], cs[t + 1]
+        a = gates[t]  # (N, 4H)  a view: _lstm_cell_forward turns it into the gates in place
+        a += hs[t] @ W.T  # the recurrent half of Eq. (ch6-lstm-a)
+        _lstm_cell_forward(a, cs[t], hs[t + 1], cs[t + 1], tanh_cs[t])
+    cache = {"of": "lstm_forward", "U": U, "W": W}  # and batch-first views (N, T, ...) of
+    for name, array in (("x", xs), ("h_prev", hs[:-1]), ("hs", hs[1:]), ("cs", cs[1:])):
+        cache[name] = array.transpose(1, 0, 2)  # the time-major arrays: no copies
+    cache |= {"c_prev": cs[:-1].transpose(1, 0, 2), "gates": gates.transpose(1, 0, 2)}
+    return cache["hs"], (hs[T], cs[T]), cache | {"tanh_cs": tanh_cs.transpose(1, 0, 2)}
 
 
 def lstm_backward(
@@ -245,23 +252,22 @@ def lstm_backward(
             of the forward pass's hidden states.
     """
     check_cache(cache, "lstm_forward")
-    x, h0, c0, hs, cs = (cache[name] for name in ("x", "h0", "c0", "hs", "cs"))
-    dims = check_shape("hs", hs, ("N", "T", "H"))
+    dims = check_shape("hs", cache["hs"], ("N", "T", "H"))
     check_shape("dhs", dhs, ("N", "T", "H"), dims)
-    N, T, H = dims["N"], dims["T"], dims["H"]
-    W, gates = cache["W"], cache["gates"]
-    da = np.empty_like(gates)  # (N, T, 4H)  dL/da(t) for every step
-    dh = np.zeros_like(h0, dtype=da.dtype)  # nothing comes back from after the last step
-    dc = np.zeros_like(dh)
+    check_shape("x", cache["x"], ("N", "T", "D"), dims)
+    N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
+    names = ("x", "h_prev", "c_prev", "gates", "tanh_cs")  # time-major again, (T, N, ...):
+    xs, h_prev, c_prev, gates, tanh_cs = (cache[name].transpose(1, 0, 2) for name in names)
+    da = np.empty_like(gates, dtype=np.result_type(dhs, gates))  # (T, N, 4H)  dL/da, every t
+    dh = np.zeros((N, H), da.dtype)  # nothing comes back from after the last step
+    dc = np.zeros((N, H), da.dtype)
     for t in reversed(range(T)):
-        c_prev = cs[:, t - 1] if t > 0 else c0
-        dh = dh + dhs[:, t]  # (N, H)  from the layer above and from step t + 1
-        dc = _lstm_cell_backward(dh, dc, gates[:, t], c_prev, cache["tanh_cs"][:, t], da[:, t])
-        dh = da[:, t] @ W  # (N, H)  to h(t-1)
-    da_rows = da.reshape(N * T, 4 * H)  # (N T, 4H)
-    h_prevs = np.concatenate([h0[:, None], hs], axis=1)[:, :T]  # (N, T, H)  h(t-1)
-    dx = da @ cache["U"]  # (N, T, D)  Eq. (ch6-lstm-dx) at every step
-    dU = da_rows.T @ x.reshape(N * T, x.shape[2])  # (4H, D)  Eq. (ch6-lstm-dW): sums over t, n
-    dW = da_rows.T @ h_prevs.reshape(N * T, H)  # (4H, H)
+        dh += dhs[:, t]  # (N, H)  from the layer above and from step t + 1
+        _lstm_cell_backward(dh, dc, gates[t], c_prev[t], tanh_cs[t], da[t])  # dc: to C(t-1)
+        dh = da[t] @ cache["W"]  # (N, H)  to h(t-1)
+    da_rows = da.reshape(T * N, 4 * H)  # (T N, 4H)  one row per step and sequence
+    dx = (da_rows @ cache["U"]).reshape(T, N, D)  # (T, N, D)  Eq. (ch6-lstm-dx), every step
+    dU = da_rows.T @ xs.reshape(T * N, D)  # (4H, D)  Eq. (ch6-lstm-dW): sums over t and n
+    dW = da_rows.T @ h_prev.reshape(T * N, H)  # (4H, H)  with h(t-1) of every step
     db = da_rows.sum(axis=0)  # (4H,)
-    return dx, dh, dc, dU, dW, db
+    return dx.transpose(1, 0, 2), dh, dc, dU, dW, db

@@ -75,6 +75,9 @@ def rnn_forward(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The vanilla RNN over whole sequences: Eq. (ch2-recurrence) as a loop over t, with a mask.
 
+    The input terms x(t) U^T + b do not depend on the state: one product for all steps before
+    the loop. Inside, arrays are time-major, (T, N, ...): a step's rows are contiguous.
+
     Where mask[n, t] is 0, sequence n keeps its state: h(t) = h(t-1), Eq. (ch2-rnn-mask).
     With padding at the end of each sequence (mask 1 for t < length, then 0), hs[n, t] for
     t >= length repeats the state after the last real step, and hs[:, -1] holds every
@@ -92,10 +95,9 @@ def rnn_forward(
         mask: 1 at real steps and 0 at padding, shape (N, T); None means every step is real.
 
     Returns:
-        hs: hidden states h(1), ..., h(T), shape (N, T, H).
-        cache: for the backward pass: "of" (the tag "rnn_forward"), "steps", the list of T
-            caches of rnn_step_forward (computed at padded steps too, where the mask
-            discards them), "mask" (N, T) and "U" (what rnn_backward needs when T = 0).
+        hs: hidden states h(1), ..., h(T), shape (N, T, H) (a view of the time-major states).
+        cache: for the backward pass: "of" (the tag "rnn_forward"), "mask", "U", "W", and
+            views (N, T, ...) of the time-major "x" (zeros at padding), "h_prev" and "hs".
 
     Raises:
         ValueError: if a shape differs from the above, a weight is not a float array, or
@@ -108,17 +110,20 @@ def rnn_forward(
     check_shape("h0", h0, ("N", "H"), dims)
     check_float(U=U, W=W, b=b)
     mask = check_mask("mask", mask, dims)  # None: every step is real
-
-    hs = np.zeros((dims["N"], dims["T"], dims["H"]), dtype=np.result_type(x, h0, U, W, b))
-    h, steps = h0, []
-    for t in range(dims["T"]):
-        real = mask[:, t, None] == 1  # (N, 1)
-        x_t = x[:, t] if real.all() else np.where(real, x[:, t], 0.0)  # (N, D)  padding: zeros
-        h_new, step_cache = rnn_step_forward(x_t, h, U, W, b)  # (N, H)  same U, W, b
-        h = np.where(real, h_new, h)  # (N, H)  Eq. (ch2-rnn-mask)
-        hs[:, t] = h
-        steps.append(step_cache)
-    return hs, {"of": "rnn_forward", "steps": steps, "mask": mask, "U": U}
+    N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
+    padded = mask.T[:, :, None] == 0  # (T, N, 1)  time-major, like every array below
+    xs = np.where(padded, 0.0, x.transpose(1, 0, 2))  # (T, N, D)  padding: zeros
+    hs = np.empty((T + 1, N, H), np.result_type(x, h0, U, W, b))  # h(0), h(1), ..., h(T)
+    hs[0] = h0
+    np.matmul(xs.reshape(T * N, D), U.T, out=hs[1:].reshape(T * N, H))  # x(t) U^T, all t
+    hs[1:] += b  # hs[t] holds the input term of Eq. (ch2-rnn-a), for now
+    for t in range(T):  # step t reads the state hs[t] and writes hs[t + 1]
+        hs[t + 1] += hs[t] @ W.T  # (N, H)  Eq. (ch2-rnn-a): the term that must wait for hs[t]
+        np.tanh(hs[t + 1], out=hs[t + 1])  # (N, H)  Eq. (ch2-rnn-h), in place
+        np.copyto(hs[t + 1], hs[t], where=padded[t])  # (N, H)  Eq. (ch2-rnn-mask)
+    views = {"x": xs, "h_prev": hs[:-1], "hs": hs[1:]}  # time-major; the cache: (N, T, ...)
+    cache = {"of": "rnn_forward", "mask": mask, "U": U, "W": W}
+    return hs[1:].transpose(1, 0, 2), cache | {k: v.transpose(1, 0, 2) for k, v in views.items()}
 
 
 def output_forward(hs: np.ndarray, V: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -215,11 +220,13 @@ def rnn_backward(
     output layer, V^T dL/do); the gradient that reaches it from the next step is added here,
     running from the last step to the first. As in the forward pass, where mask[n, t] is 0
     the state was carried, so its gradient passes unchanged to the previous state and the
-    step contributes nothing else, Eq. (ch4-mask).
+    step contributes nothing else, Eq. (ch4-mask). The loop only carries dL/dh(t) back and
+    stores dL/da(t); the gradients of the inputs and the weights, sums over the steps, are
+    one matrix product each after it.
 
     Args:
         dhs: upstream gradients with respect to every hidden state, shape (N, T, H).
-        cache: the cache returned by rnn_forward ("steps", "mask" and "U").
+        cache: the cache returned by rnn_forward.
 
     Returns:
         dx: gradients with respect to the inputs, shape (N, T, D); zero at padded steps
@@ -233,27 +240,30 @@ def rnn_backward(
             (N, T, H) of the forward pass.
     """
     check_cache(cache, "rnn_forward")
-    steps, mask = cache["steps"], cache["mask"]
+    mask, U, W = cache["mask"], cache["U"], cache["W"]
     dims = check_shape("mask", mask, ("N", "T"))
-    check_shape("U", cache["U"], ("H", "D"), dims)
+    check_shape("x", cache["x"], ("N", "T", "D"), dims)
+    check_shape("hs", cache["hs"], ("N", "T", "H"), dims)
     check_shape("dhs", dhs, ("N", "T", "H"), dims)
-    N, T, H, D = (dims[name] for name in ("N", "T", "H", "D"))
-    dtype = np.result_type(dhs, cache["U"], *(step["h"] for step in steps[:1]))  # the states'
-    dx = np.zeros((N, T, D), dtype)
-    dU, dW, db = np.zeros((H, D), dtype), np.zeros((H, H), dtype), np.zeros(H, dtype)
-    dh_next = np.zeros((N, H), dtype)  # nothing comes back from after the last step
+    N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
+    xs, h_prev, hs = (cache[name].transpose(1, 0, 2) for name in ("x", "h_prev", "hs"))
+    padded = mask.T[:, :, None] == 0  # (T, N, 1)  time-major, as in the forward pass
+    dtype = np.result_type(dhs, hs, U)
+    da = (1.0 - hs**2).astype(dtype, copy=False)  # (T, N, H)  tanh'(a(t)) of every step
+    dh = np.zeros((N, H), dtype)  # nothing comes back from after the last step
     for t in reversed(range(T)):
-        dh = dhs[:, t] + dh_next  # (N, H)  Eq. (ch4-grad-h): from the output and the next step
-        real = mask[:, t, None] == 1  # (N, 1)
-        dx[:, t], dh_prev, dU_t, dW_t, db_t = rnn_step_backward(
-            np.where(real, dh, 0.0),
-            steps[t],  # only real steps computed their state
-        )
-        dU += dU_t  # Eqs. (ch4-grad-U), (ch4-grad-W), (ch4-grad-b): the weights are
-        dW += dW_t  # shared, so their gradients are sums over time
-        db += db_t
-        dh_next = dh_prev + np.where(real, 0.0, dh)  # (N, H)  Eq. (ch4-mask)
-    return dx, dh_next, dU, dW, db
+        dh += dhs[:, t]  # (N, H)  Eq. (ch4-grad-h): from the output and from the next step
+        da[t] *= dh  # (N, H)  Eq. (ch4-grad-a): dL/da(t) = diag(1 - h(t)^2) dL/dh(t)
+        np.copyto(da[t], 0.0, where=padded[t])  # a carried state has no a(t): Eq. (ch4-mask)
+        dh_prev = da[t] @ W  # (N, H)  W^T dL/da(t): the recurrent term of Eq. (ch4-grad-h)
+        np.copyto(dh_prev, dh, where=padded[t])  # Eq. (ch4-mask): carried back unchanged
+        dh = dh_prev
+    da_rows = da.reshape(T * N, H)  # (T N, H)  one row per step and sequence
+    dx = (da_rows @ U).reshape(T, N, D)  # (T, N, D)  Eq. (ch4-grad-x) at every step
+    dU = da_rows.T @ xs.reshape(T * N, D)  # (H, D)  Eq. (ch4-grad-U): the sum over t and n
+    dW = da_rows.T @ h_prev.reshape(T * N, H)  # (H, H)  Eq. (ch4-grad-W), h(t-1) of every t
+    db = da_rows.sum(axis=0)  # (H,)  Eq. (ch4-grad-b)
+    return dx.transpose(1, 0, 2), dh, dU, dW, db
 
 
 def output_backward(

@@ -5,10 +5,11 @@
 
 One idea per module:
 
-- implementations.py: the layers compared (NumPy, torch.nn, a per-step autograd loop);
-- timing.py: the harness (warm-up, interleaved repetitions, median, min, max);
-- flops.py: the FLOPs of a layer and the rate of a matrix product;
-- kernels.py: part 1, every layer in float32 and float64, and the matrix-multiply peak;
+- implementations.py: the layers compared (NumPy, torch.nn, a per-step autograd loop), their
+  floor (the matrix products of the NumPy layer alone) and their FLOPs;
+- timing.py: the harness (warm-up, interleaved rounds until the spread is small enough,
+  median, interquartile range, min, max);
+- kernels.py: part 1, every layer and its floor in float32 and float64, and the peak;
 - scaling.py: part 2, full against truncated BPTT as the sequence grows;
 - book.py: part 3, the time to execute every notebook;
 - machine.py: thread pinning and the description of the machine;

@@ -1,11 +1,12 @@
 """The benchmark script behind `make bench`: run the parts, print the tables, write the files.
 
-    python -m unrolled.benchmarks                  # everything, ~7 min on 2 cores
+    python -m unrolled.benchmarks                  # everything, ~10 min on 2 cores
     python -m unrolled.benchmarks --only kernels   # one part, printed (files: see below)
     python -m unrolled.benchmarks --quick          # tiny sizes, 2 repetitions: a smoke run
 
-Parts: "kernels" (forward+backward of the NumPy and PyTorch layers, and the matrix-multiply
-peak), "scaling" (full against truncated BPTT as T grows), "book" (every notebook executed).
+Parts: "kernels" (forward+backward of the NumPy and PyTorch layers and of their floor, the
+matrix products alone; and the matrix-multiply peak), "scaling" (full against truncated BPTT
+as T grows), "book" (every notebook executed).
 Two results files, each written only when all of its parts ran:
 notebooks/results/bench.json (kernels and scaling) and notebooks/results/book-cost.json
 (book). The appendix notebook (notebooks/appendix-how-fast.ipynb) reads both.
@@ -21,8 +22,8 @@ from typing import Any
 
 from unrolled.benchmarks import report
 from unrolled.benchmarks.book import CELL_TIMEOUT, NOTEBOOKS, book_notebooks, run_book
-from unrolled.benchmarks.implementations import CELLS, IMPLEMENTATIONS
-from unrolled.benchmarks.kernels import DTYPES, Sizes, run_kernels, run_peak
+from unrolled.benchmarks.implementations import CELLS
+from unrolled.benchmarks.kernels import DTYPES, MEASURED, Sizes, run_kernels, run_peak
 from unrolled.benchmarks.machine import machine_info, pin_threads
 from unrolled.benchmarks.scaling import run_scaling
 from unrolled.benchmarks.targets import evaluate
@@ -41,7 +42,9 @@ class Settings:
     quick: bool
     threads: int  # for NumPy's and PyTorch's BLAS
     sizes: Sizes  # of the layers compared
-    repeats: int  # timed rounds, after `warmup` untimed ones
+    repeats: int  # timed rounds at least, after `warmup` untimed ones ...
+    iqr_bound: float  # ... more while a case's IQR exceeds this fraction of its median ...
+    max_repeats: int  # ... up to this many rounds (then the machine was noisy)
     warmup: int
     settle: float  # pause, then one untimed call, before each timed layer (timing module)
     peak_square: int  # the square product (n, n) @ (n, n) that measures the peak
@@ -58,6 +61,8 @@ FULL = Settings(
     threads=2,
     sizes=Sizes(N=32, T=100, D=64, H=256),
     repeats=7,
+    iqr_bound=0.05,
+    max_repeats=21,
     warmup=1,
     settle=0.3,
     peak_square=1024,
@@ -73,6 +78,8 @@ QUICK = Settings(
     threads=2,
     sizes=Sizes(N=4, T=10, D=8, H=16),
     repeats=2,
+    iqr_bound=0.05,
+    max_repeats=3,
     warmup=1,
     settle=0.0,
     peak_square=128,
@@ -92,7 +99,7 @@ def settings_record(settings: Settings) -> dict[str, Any]:
     return record | {
         "dtypes": list(DTYPES),
         "cells": list(CELLS),
-        "implementations": list(IMPLEMENTATIONS),
+        "implementations": list(MEASURED),
         "scaling_dtype": "float64",
         "cell_timeout": CELL_TIMEOUT,
     }
@@ -111,18 +118,26 @@ def bench_results(
     average is not that of the run's own earlier parts.
     """
     results: dict[str, Any] = {
-        "description": "Forward+backward times of the NumPy RNN, LSTM and GRU against "
-        "PyTorch, and full against truncated BPTT; written by python -m unrolled.benchmarks",
+        "description": "Forward+backward times of the NumPy RNN, LSTM and GRU against their "
+        "floor (the matrix products alone) and PyTorch, and full against truncated BPTT; "
+        "written by python -m unrolled.benchmarks",
         "machine": machine or machine_info(),
         "settings": settings_record(settings),
     }
     if "kernels" in parts:
         log("matrix-multiply rates ...")
-        results["peak"] = run_peak(settings.sizes, settings.peak_square, settings.peak_repeats)
-        log("forward + backward of every layer, interleaved ...")
+        results["peak"] = run_peak(settings.peak_square, settings.peak_repeats)
+        log("forward + backward of every layer and its floor, interleaved ...")
         results["kernels"] = run_kernels(
-            settings.sizes, settings.repeats, settings.warmup, settings.settle
+            settings.sizes,
+            settings.repeats,
+            settings.warmup,
+            settings.settle,
+            settings.iqr_bound,
+            settings.max_repeats,
         )
+        if results["kernels"]["noisy"]:
+            log(f"warning: the spread of the times stayed above {settings.iqr_bound:.0%}: noisy")
     if "scaling" in parts:
         log("full and truncated BPTT ...")
         results["scaling"] = run_scaling(

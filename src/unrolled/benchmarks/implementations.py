@@ -1,4 +1,5 @@
-"""The implementations compared: a forward and backward pass of a recurrent layer, three ways.
+"""The implementations compared: a forward and backward pass of a recurrent layer, three ways,
+and the floor: the time of the matrix products alone.
 
 For each cell ("rnn", "lstm", "gru") and one `Problem` (inputs, initial states, weights in
 PyTorch's layout and an upstream gradient dL/dh(t) for every step), `prepare` returns a
@@ -12,6 +13,22 @@ every weight:
 - "loop": "from scratch in PyTorch" the way Dive into Deep Learning writes it: a Python loop
   over the time steps computing the cell equations with one weight matrix and bias per gate
   (2 G small matrix products per step for G gates), and autograd for the backward pass.
+
+`floor(problem)` runs exactly the matrix products that the "numpy" layer performs, with the
+same shapes and memory layouts, in the same order, with the same library (NumPy's BLAS), into
+preallocated outputs, and nothing else. For a cell with G gates (RNN 1, GRU 3, LSTM 4):
+
+    forward    X U^T            (T N, D) @ (D, G H)     once, every step's input products
+               h(t-1) W^T       (N, H) @ (H, G H)       T times
+    backward   dL/da(t) W       (N, G H) @ (G H, H)     T times, back to h(t-1)
+               dL/dA U          (T N, G H) @ (G H, D)   once: dL/dx of every step
+               dL/dA^T X        (G H, T N) @ (T N, D)   once: dL/dU
+               dL/dA^T H_prev   (G H, T N) @ (T N, H)   once: dL/dW
+
+A product (m, k) @ (k, n) counts 2 m k n FLOPs, so forward and backward together count
+`layer_flops` = 6 N T G H (D + H), the same for every implementation. Whatever a layer takes
+beyond its floor is elementwise work (gates, tanh, sums), memory traffic and the Python
+interpreter.
 
 Only `run()` is timed. `collect(result)` turns its result into named NumPy arrays, the same
 names for every implementation, so the tests can compare all of them with PyTorch:
@@ -32,11 +49,13 @@ import torch
 from unrolled.gru import gru_backward, gru_forward
 from unrolled.lstm import lstm_backward, lstm_forward
 from unrolled.rnn import rnn_backward, rnn_forward
+from unrolled.validation import check_int
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # G: blocks of H rows stacked in U, W and the biases
 CELLS = tuple(GATES)
 IMPLEMENTATIONS = ("numpy", "module", "loop")
 LABELS = {"numpy": "NumPy (unrolled)", "module": "torch.nn", "loop": "autograd loop"}
+LABELS |= {"floor": "products alone (floor)"}
 MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 Grads = dict[str, np.ndarray]
 
@@ -87,6 +106,42 @@ def make_problem(
     arrays = {name: rng.standard_normal(shape) for name, shape in shapes.items()}
     arrays |= {name: rng.uniform(-bound, bound, shape) for name, shape in weights.items()}
     return Problem(cell, **{name: a.astype(dtype) for name, a in arrays.items()})
+
+
+def layer_flops(cell: str, N: int, T: int, D: int, H: int) -> int:
+    """Matrix-multiply FLOPs of one forward and backward pass, 6 N T G H (D + H)."""
+    if cell not in GATES:
+        raise ValueError(f"cell must be one of {CELLS}, received {cell!r}")
+    for name, size in (("N", N), ("T", T), ("D", D), ("H", H)):
+        check_int(name, size, low=0)
+    return 6 * N * T * GATES[cell] * H * (D + H)
+
+
+def floor(p: Problem) -> Callable[[], None]:
+    """The matrix products of the "numpy" layer on p, alone (module docstring): a function
+    that runs them. The operands are made here, once; their values do not change the time."""
+    N, T, D = p.x.shape
+    H, G = p.h0.shape[1], GATES[p.cell]
+    xs = np.ascontiguousarray(p.x.transpose(1, 0, 2)).reshape(T * N, D)  # time-major rows
+    hs = np.tanh(np.random.default_rng(0).standard_normal((T + 1, N, H))).astype(p.dtype)
+    h_prev = hs[:-1].reshape(T * N, H)  # h(t-1) of every step, a view as in the layers
+    da = np.tanh(np.random.default_rng(1).standard_normal((T, N, G * H))).astype(p.dtype)
+    da_rows = da.reshape(T * N, G * H)
+    a, step = np.empty((T * N, G * H), p.dtype), np.empty((N, G * H), p.dtype)
+    dh, dx = np.empty((N, H), p.dtype), np.empty((T * N, D), p.dtype)
+    dU, dW = np.empty((G * H, D), p.dtype), np.empty((G * H, H), p.dtype)
+
+    def run() -> None:
+        np.matmul(xs, p.U.T, out=a)
+        for t in range(T):
+            np.matmul(hs[t], p.W.T, out=step)
+        for t in reversed(range(T)):
+            np.matmul(da[t], p.W, out=dh)
+        np.matmul(da_rows, p.U, out=dx)
+        np.matmul(da_rows.T, xs, out=dU)
+        np.matmul(da_rows.T, h_prev, out=dW)
+
+    return run
 
 
 def prepare(implementation: str, problem: Problem) -> Runner:

@@ -1,10 +1,11 @@
-"""Part 1: forward and backward of one recurrent layer, NumPy against PyTorch, and the peak.
+"""Part 1: forward and backward of one recurrent layer, every implementation against its floor.
 
-Every (cell, dtype, implementation) of implementations.py runs on the same Problem for its
-cell and dtype; all of them are timed together, interleaved (timing.py), so the ratios to the
-torch.nn module compare measurements taken side by side. Each row of the result holds the
-median, min and max seconds, the ratio of medians to the torch.nn module of the same cell and
-dtype, and the achieved matrix-multiply GFLOP/s (flops.py).
+Every (cell, dtype) gets one Problem; its floor (implementations.floor) and every
+implementation run on it, all timed together, interleaved (timing.py), so the ratios compare
+measurements taken side by side. Each row of the result holds the median, IQR, min and max
+seconds, the ratios of medians to the floor and to the torch.nn module of the same cell and
+dtype, and the achieved matrix-multiply GFLOP/s. The peak, the rate of one large square
+product in each library, says how fast the machine multiplies when nothing else matters.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from unrolled.benchmarks.flops import layer_flops, matmul_rate
+import numpy as np
+import torch
+
 from unrolled.benchmarks.implementations import (
     CELLS,
-    GATES,
     IMPLEMENTATIONS,
+    floor,
+    layer_flops,
     make_problem,
     prepare,
 )
-from unrolled.benchmarks.timing import rounded, time_interleaved
+from unrolled.benchmarks.timing import rounded, time_interleaved, time_once
 
 DTYPES = ("float32", "float64")
-LIBRARIES = ("numpy", "torch")
+MEASURED = ("floor", *IMPLEMENTATIONS)  # the rows of every (cell, dtype), in this order
 
 
 @dataclass(frozen=True)
@@ -37,79 +41,90 @@ class Sizes:
 
 
 def run_kernels(
-    sizes: Sizes, repeats: int, warmup: int = 1, settle: float = 0.0, seed: int = 0
-) -> list[dict[str, Any]]:
-    """Time every implementation on every cell in both dtypes; one row each.
+    sizes: Sizes,
+    repeats: int,
+    warmup: int = 1,
+    settle: float = 0.0,
+    bound: float | None = None,
+    max_repeats: int = 0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Time the floor and every implementation on every cell in both dtypes.
+
+    Args:
+        sizes: of the layers; repeats, warmup, settle, bound, max_repeats: as for
+            timing.time_interleaved (rounds go on while a relative IQR exceeds `bound`).
 
     Returns:
-        rows {"cell", "dtype", "implementation", "median_s", "min_s", "max_s",
-        "ratio_to_module", "flops", "gflops"}, ordered by dtype, cell, implementation.
+        {"rounds": rounds run, "bound", "noisy": True if some relative IQR still exceeds the
+        bound, "widest": the case with the largest relative IQR and that IQR, "rows": rows
+        {"cell", "dtype", "implementation", "median_s", "iqr_s", "min_s", "max_s",
+        "ratio_to_floor", "ratio_to_module", "flops", "gflops"}, ordered by dtype, cell,
+        then MEASURED}.
     """
     N, T, D, H = sizes.N, sizes.T, sizes.D, sizes.H
     cases = {}
     for dtype in DTYPES:
         for cell in CELLS:
             problem = make_problem(cell, N, T, D, H, dtype, seed)
+            cases[f"{dtype}/{cell}/floor"] = floor(problem)
             for implementation in IMPLEMENTATIONS:
-                cases[(dtype, cell, implementation)] = prepare(implementation, problem).run
-    names = {key: "/".join(key) for key in cases}
-    timed = {names[k]: run for k, run in cases.items()}
-    timings = time_interleaved(timed, repeats, warmup, settle)
+                cases[f"{dtype}/{cell}/{implementation}"] = prepare(implementation, problem).run
+    timings = time_interleaved(cases, repeats, warmup, settle, bound, max_repeats)
     rows = []
-    for dtype, cell, implementation in cases:
-        timing = timings[names[(dtype, cell, implementation)]]
-        module = timings[names[(dtype, cell, "module")]]
+    for name, timing in timings.items():
+        dtype, cell, implementation = name.split("/")
         flops = layer_flops(cell, N, T, D, H)
         rows.append(
-            {
-                "cell": cell,
-                "dtype": dtype,
-                "implementation": implementation,
-                **timing.record(),
-                "ratio_to_module": rounded(timing.median / module.median),
+            {"cell": cell, "dtype": dtype, "implementation": implementation}
+            | timing.record()
+            | {
+                "ratio_to_floor": rounded(timing.median / timings[f"{dtype}/{cell}/floor"].median),
+                "ratio_to_module": rounded(
+                    timing.median / timings[f"{dtype}/{cell}/module"].median
+                ),
                 "flops": flops,
                 "gflops": rounded(flops / timing.median / 1e9),
             }
         )
-    return rows
+    widest = max(timings, key=lambda name: timings[name].relative_iqr)
+    return {
+        "rounds": next(iter(timings.values())).repeats if timings else 0,
+        "bound": bound,
+        "noisy": bool(bound) and timings[widest].relative_iqr > bound,
+        "widest": {"case": widest, "relative_iqr": rounded(timings[widest].relative_iqr)},
+        "rows": rows,
+    }
 
 
-def matmul_shapes(sizes: Sizes, square: int) -> dict[str, tuple[int, int, int]]:
-    """The products whose rates are measured: a large square one (the peak), and for each
-    cell the recurrent product of one step, h(t-1) W^T: (N, H) @ (H, G H)."""
-    shapes = {"square": (square, square, square)}
-    for cell in CELLS:
-        shapes[f"{cell} step"] = (sizes.N, sizes.H, GATES[cell] * sizes.H)
-    return shapes
-
-
-def run_peak(sizes: Sizes, square: int, repeats: int) -> list[dict[str, Any]]:
-    """Matrix-multiply rates of both libraries in both dtypes; rows {"library", "dtype",
-    "product", "shape", "gflops"}. The "square" product's best rate is the peak."""
+def run_peak(square: int, repeats: int, seed: int = 0) -> list[dict[str, Any]]:
+    """GFLOP/s of the product (n, n) @ (n, n) into a preallocated output, the best of
+    `repeats` timings after an untimed one, in both libraries (np.matmul: NumPy's BLAS,
+    OpenBLAS; torch.matmul: PyTorch's, MKL) and both dtypes: rows {"library", "dtype",
+    "shape", "gflops"}."""
     rows = []
     for dtype in DTYPES:
-        for product, shape in matmul_shapes(sizes, square).items():
-            m, k, n = shape
-            number = min(max(1, round(2e8 / (2 * m * k * n))), 1000)  # ~0.2 GFLOP a timing
-            for library in LIBRARIES:
-                rate = matmul_rate(library, dtype, shape, repeats, number=number)
-                rows.append(
-                    {
-                        "library": library,
-                        "dtype": dtype,
-                        "product": product,
-                        "shape": list(shape),
-                        "gflops": rounded(rate),
-                    }
-                )
+        a, b = np.random.default_rng(seed).standard_normal((2, square, square)).astype(dtype)
+        out = np.empty_like(a)
+        ta, tb, tout = (torch.from_numpy(array) for array in (a, b, out))
+        products = {
+            "numpy": lambda a=a, b=b, out=out: np.matmul(a, b, out=out),
+            "torch": lambda ta=ta, tb=tb, tout=tout: torch.matmul(ta, tb, out=tout),
+        }
+        for library, product in products.items():
+            product()
+            best = min(time_once(product) for _ in range(repeats))
+            rate = 2 * square**3 / best / 1e9
+            row = {"library": library, "dtype": dtype, "shape": [square] * 3}
+            rows.append(row | {"gflops": rounded(rate)})
     return rows
 
 
 def find_row(
-    kernels: list[dict[str, Any]], cell: str, dtype: str, implementation: str
+    kernels: dict[str, Any], cell: str, dtype: str, implementation: str
 ) -> dict[str, Any]:
     """The row of one (cell, dtype, implementation) in run_kernels' result; KeyError if none."""
-    for row in kernels:
+    for row in kernels["rows"]:
         if (row["cell"], row["dtype"], row["implementation"]) == (cell, dtype, implementation):
             return row
     raise KeyError(f"no measurement of {implementation} {cell} in {dtype}")
@@ -117,7 +132,7 @@ def find_row(
 
 def peak_gflops(peak_rows: list[dict[str, Any]], dtype: str) -> float:
     """The machine's peak in dtype: the best rate of the square product in either library."""
-    rates = [r["gflops"] for r in peak_rows if r["dtype"] == dtype and r["product"] == "square"]
+    rates = [r["gflops"] for r in peak_rows if r["dtype"] == dtype]
     if not rates:
-        raise ValueError(f"peak_rows: no square product measured in {dtype}")
+        raise ValueError(f"peak_rows: no product measured in {dtype}")
     return max(rates)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from unrolled.benchmarks.implementations import CELLS, IMPLEMENTATIONS, LABELS
-from unrolled.benchmarks.kernels import DTYPES, find_row, peak_gflops
+from unrolled.benchmarks.implementations import CELLS, LABELS
+from unrolled.benchmarks.kernels import DTYPES, MEASURED, find_row, peak_gflops
 from unrolled.benchmarks.targets import Check
 
 
@@ -37,23 +37,32 @@ def machine_table(machine: dict[str, Any]) -> str:
 
 
 def kernels_table(bench: dict[str, Any]) -> str:
-    """Forward+backward times, ratios to torch.nn and GFLOP/s, one block per dtype."""
-    s = bench["settings"]["sizes"]
-    blocks = []
+    """Forward+backward times with their spread, ratios to the floor and to torch.nn, and
+    GFLOP/s, one block per dtype."""
+    s, kernels = bench["settings"]["sizes"], bench["kernels"]
+    noisy = "NOISY: " if kernels["noisy"] else ""
+    widest = kernels["widest"]
+    blocks = [
+        f"{noisy}{kernels['rounds']} rounds; the widest relative IQR, "
+        f"{widest['relative_iqr']:.1%} ({widest['case']}), "
+        + ("exceeds" if kernels["noisy"] else "is within")
+        + f" the bound of {kernels['bound'] or 0:.0%}"
+    ]
     for dtype in DTYPES:
         peak = peak_gflops(bench["peak"], dtype)
         lines = [
-            f"{dtype}: N={s['N']} T={s['T']} D={s['D']} H={s['H']}, forward + backward, "
-            f"{bench['settings']['repeats']} repetitions; peak {peak:.1f} GFLOP/s",
-            f"{'cell':<5} {'implementation':<17} {'median ms':>9} {'min ms':>8} {'max ms':>8} "
-            f"{'/ torch.nn':>10} {'GFLOP/s':>8} {'of peak':>7}",
+            f"{dtype}: N={s['N']} T={s['T']} D={s['D']} H={s['H']}, forward + backward; "
+            f"peak {peak:.1f} GFLOP/s",
+            f"{'cell':<5} {'implementation':<22} {'median ms':>9} {'IQR ms':>7} {'min ms':>8} "
+            f"{'max ms':>8} {'/ floor':>7} {'/ torch.nn':>10} {'GFLOP/s':>8} {'of peak':>7}",
         ]
         for cell in CELLS:
-            for implementation in IMPLEMENTATIONS:
-                row = find_row(bench["kernels"], cell, dtype, implementation)
+            for implementation in MEASURED:
+                row = find_row(kernels, cell, dtype, implementation)
                 lines.append(
-                    f"{cell:<5} {LABELS[implementation]:<17} {1e3 * row['median_s']:>9.2f} "
-                    f"{1e3 * row['min_s']:>8.2f} {1e3 * row['max_s']:>8.2f} "
+                    f"{cell:<5} {LABELS[implementation]:<22} {1e3 * row['median_s']:>9.2f} "
+                    f"{1e3 * row['iqr_s']:>7.2f} {1e3 * row['min_s']:>8.2f} "
+                    f"{1e3 * row['max_s']:>8.2f} {row['ratio_to_floor']:>7.2f} "
                     f"{row['ratio_to_module']:>10.2f} {row['gflops']:>8.1f} "
                     f"{row['gflops'] / peak:>7.0%}"
                 )
@@ -62,18 +71,15 @@ def kernels_table(bench: dict[str, Any]) -> str:
 
 
 def peak_table(bench: dict[str, Any]) -> str:
-    """Matrix-multiply rates: the large square product and each cell's recurrent product."""
-    lines = [f"{'product':<12} {'shape (m, k, n)':<18} {'dtype':<8} {'NumPy':>8} {'PyTorch':>8}"]
-    rates = {(r["product"], r["dtype"], r["library"]): r for r in bench["peak"]}
-    products = dict.fromkeys(r["product"] for r in bench["peak"])  # in measured order
+    """The rate of the large square product that defines the peak, in both libraries."""
+    lines = [f"{'shape (m, k, n)':<18} {'dtype':<8} {'NumPy':>8} {'PyTorch':>8}"]
+    rates = {(r["dtype"], r["library"]): r for r in bench["peak"]}
     for dtype in DTYPES:
-        for product in products:
-            numpy_row, torch_row = (rates[(product, dtype, lib)] for lib in ("numpy", "torch"))
-            shape = "x".join(str(n) for n in numpy_row["shape"])
-            lines.append(
-                f"{product:<12} {shape:<18} {dtype:<8} {numpy_row['gflops']:>8.1f} "
-                f"{torch_row['gflops']:>8.1f}"
-            )
+        numpy_row, torch_row = rates[(dtype, "numpy")], rates[(dtype, "torch")]
+        shape = "x".join(str(n) for n in numpy_row["shape"])
+        lines.append(
+            f"{shape:<18} {dtype:<8} {numpy_row['gflops']:>8.1f} {torch_row['gflops']:>8.1f}"
+        )
     return "GFLOP/s, best of repetitions\n" + "\n".join(lines)
 
 
@@ -109,11 +115,7 @@ def targets_table(checks: list[Check]) -> str:
     lines = [f"{'target':<{width}} {'measured':>10} {'limit':>8}  result"]
     for c in checks:
         result = "met" if c.met else f"missed ({c.factor:.2f}x)"
-        measured, limit = (
-            (f"{c.measured:.0%}", f"{c.limit:.0%}")
-            if c.unit == "of peak"
-            else (f"{c.measured:.2f}", f"{c.limit:g}")
-        )
-        unit = "x" if c.unit.startswith("x") else c.unit.replace("of peak", "")
-        lines.append(f"{c.target:<{width}} {measured + unit:>10} {limit + unit:>8}  {result}")
+        unit = "x" if c.unit.startswith("x") else c.unit
+        measured, limit = f"{c.measured:.2f}{unit}", f"{c.limit:g}{unit}"
+        lines.append(f"{c.target:<{width}} {measured:>10} {limit:>8}  {result}")
     return "\n".join(lines)

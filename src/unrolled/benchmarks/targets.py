@@ -4,11 +4,12 @@ Targets are goals for the from-scratch code, not tests: times depend on the mach
 nothing in the test suite compares against them. The benchmark prints this evaluation and
 the appendix notebook shows it, with the factor by which a missed target was missed.
 
-- NumPy LSTM forward+backward: at most 1.2 times torch.nn.LSTM in float32, faster than it in
-  float64;
-- NumPy RNN: at most 0.7 times torch.nn.RNN (in both dtypes);
-- every NumPy layer: at least half of the measured matrix-multiply peak (kernels.peak_gflops);
+- every NumPy layer (RNN, LSTM, GRU) forward+backward: at most 1.5 times its floor, the time
+  of the matrix products it performs (implementations.floor), in float32 and in float64;
 - every notebook under 60 s, the whole book under 12 minutes, executed serially.
+
+torch.nn is not a target: in float32 its LSTM is oneDNN's fused kernel, whose time loop runs
+in C++ with MKL's products, which NumPy code cannot match on every CPU.
 """
 
 from __future__ import annotations
@@ -18,16 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from unrolled.benchmarks.implementations import CELLS
-from unrolled.benchmarks.kernels import DTYPES, find_row, peak_gflops
-from unrolled.benchmarks.timing import rounded
+from unrolled.benchmarks.kernels import DTYPES, find_row
 
-RATIO_TARGETS = (  # (cell, dtype, relation, limit) for median(NumPy) / median(torch.nn)
-    ("lstm", "float32", "<=", 1.2),
-    ("lstm", "float64", "<", 1.0),
-    ("rnn", "float32", "<=", 0.7),
-    ("rnn", "float64", "<=", 0.7),
-)
-PEAK_FRACTION = 0.5  # of the peak, for every NumPy layer
+FLOOR_RATIO = 1.5  # median(NumPy layer) / median(its matrix products alone), at most
 NOTEBOOK_SECONDS = 60.0
 BOOK_SECONDS = 12 * 60.0
 RELATIONS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge}
@@ -37,8 +31,8 @@ RELATIONS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge}
 class Check:
     """One target against one measurement.
 
-    key names the target for code ("ratio/lstm/float32", "peak/rnn/float64", "notebook",
-    "book"); target says it in words; measured and limit are in unit.
+    key names the target for code ("floor/lstm/float32", "notebook", "book"); target says
+    it in words; measured and limit are in unit.
     """
 
     key: str
@@ -65,32 +59,17 @@ def evaluate(bench: dict[str, Any] | None, book: dict[str, Any] | None) -> list[
     """Every target that the given results (either may be None) can decide."""
     checks = []
     if bench is not None:
-        kernels = bench["kernels"]
-        for cell, dtype, relation, limit in RATIO_TARGETS:
-            ratio = find_row(kernels, cell, dtype, "numpy")["ratio_to_module"]
-            words = "faster than" if relation == "<" else f"at most {limit:g}x"
-            checks.append(
-                Check(
-                    f"ratio/{cell}/{dtype}",
-                    f"NumPy {cell.upper()} {dtype}: {words} torch.nn.{cell.upper()}",
-                    ratio,
-                    relation,
-                    limit,
-                    "x torch.nn",
-                )
-            )
         for dtype in DTYPES:
-            peak = peak_gflops(bench["peak"], dtype)
             for cell in CELLS:
-                fraction = find_row(kernels, cell, dtype, "numpy")["gflops"] / peak
+                ratio = find_row(bench["kernels"], cell, dtype, "numpy")["ratio_to_floor"]
                 checks.append(
                     Check(
-                        f"peak/{cell}/{dtype}",
-                        f"NumPy {cell.upper()} {dtype}: at least {PEAK_FRACTION:.0%} of peak",
-                        rounded(fraction),
-                        ">=",
-                        PEAK_FRACTION,
-                        "of peak",
+                        f"floor/{cell}/{dtype}",
+                        f"NumPy {cell.upper()} {dtype}: at most {FLOOR_RATIO:g}x its floor",
+                        ratio,
+                        "<=",
+                        FLOOR_RATIO,
+                        "x floor",
                     )
                 )
     if book is not None:
