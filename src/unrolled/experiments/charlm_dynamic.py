@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import time
 from typing import Any
 
@@ -41,12 +40,11 @@ import torch
 from unrolled.experiments import charlm
 from unrolled.experiments.common import (
     RESULTS_DIR,
-    command_line,
-    dumps,
     in_parallel,
     load_results,
     one_thread,
     provenance,
+    script,
     spread,
 )
 from unrolled.ngram import UNK, ContextCounts, KneserNeyLM
@@ -163,7 +161,8 @@ def dev_lstm(
 ) -> np.ndarray:
     """Dynamic evaluation of the fit-trained checkpoint on the dev text: its nats (T - 1,)."""
     with one_thread():
-        return dynamic_nats(_model(base, state), _ids(base, "dev"), lr, segment)
+        model, data = _lstm(base, state)
+        return dynamic_nats(model, data["dev"], lr, segment)
 
 
 def adaptive_kn(base: dict[str, Any], part: str, order: int, discounts: list[float]) -> np.ndarray:
@@ -256,13 +255,14 @@ def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> tuple[dic
         if log:
             print(f"seed {seed}: {runs[-1]}", flush=True)
     first, block = done[0], settings["block"]
+    model, data = _lstm(base, state)
     return {
         "description": __doc__.splitlines()[0],
         "settings": settings,
         "source_settings": base,
         "dev": {
             "lstm_bpc": lstm_grid,
-            "lstm_static_bpc": bpc(charlm.char_nats(_model(base, state), _ids(base, "dev"))),
+            "lstm_static_bpc": bpc(charlm.char_nats(model, data["dev"])),
             "segment": segment,
             "lr": lr,
             "kneser_ney_bpc": kn_grid,
@@ -299,32 +299,16 @@ def _either(*call: Any) -> Any:
     return adaptive_kn(*call) if call[1] == "test" else test_lstm(*call)
 
 
-def _model(base: dict[str, Any], state: dict[str, torch.Tensor]) -> charlm.CharLM:
-    """An LSTM of charlm's settings with the given weights."""
-    _, vocab, _ = charlm.encoded_texts(base)
+def _lstm(base: dict[str, Any], state: dict[str, torch.Tensor]) -> tuple:
+    """An LSTM of charlm's settings with the given weights, and charlm's texts as ids."""
+    _, vocab, data = charlm.encoded_texts(base)
     model = charlm.CharLM("lstm", vocab.size, base["embed"], base["hidden"], base["dropout"])
     model.load_state_dict(state)
-    return model
-
-
-def _ids(base: dict[str, Any], part: str) -> np.ndarray:
-    """One of charlm's texts as ids."""
-    return charlm.encoded_texts(base)[2][part]
+    return model, data
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = command_line(NAME, __doc__, jobs=True).parse_args(argv)
-    with one_thread():
-        if args.tiny:
-            print(dumps(run(TINY)[0]), end="")
-            return 0
-        results, state = run(SETTINGS, log=True, jobs=args.jobs)
-        results["tiny"] = run(TINY)[0]
-    args.output.mkdir(parents=True, exist_ok=True)
-    torch.save(state, args.output / f"{NAME}.pt")
-    (args.output / f"{NAME}.json").write_text(dumps(results))
-    print(f"wrote {args.output / NAME}.json", file=sys.stderr)
-    return 0
+    return script(NAME, run, SETTINGS, TINY, __doc__, argv, jobs=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ Reads notebooks/results/charlm.json; writes notebooks/results/charlm_refit.json.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from typing import Any
 
@@ -32,12 +31,11 @@ import numpy as np
 from unrolled.experiments import charlm
 from unrolled.experiments.common import (
     RESULTS_DIR,
-    command_line,
-    dumps,
     in_parallel,
     load_results,
     one_thread,
     provenance,
+    script,
     spread,
 )
 from unrolled.ngram import KneserNeyLM
@@ -73,8 +71,9 @@ def refit_run(base: dict[str, Any], kind: str, seed: int, schedule: list[float])
         return charlm.char_nats(model, data["test"], base["eval_chunk"])
 
 
-def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str, Any]:
-    """Both comparisons; the source's settings, splits and choices are reused unchanged."""
+def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> tuple[dict[str, Any], None]:
+    """Both comparisons (and no checkpoint); the source's settings, splits and choices are
+    reused unchanged."""
     start = time.perf_counter()
     if settings["source"] is None:
         source = charlm.run(charlm.TINY)[0]
@@ -137,7 +136,7 @@ def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str,
         entry["mixture_test_bpc"] = round(mix, DECIMALS)
         if log:
             print(f"  seed {entry['seed']}: test {entry['test_bpc']}", flush=True)
-    return {
+    results = {
         "description": __doc__.splitlines()[0],
         "settings": settings,
         "source_settings": base,
@@ -155,20 +154,11 @@ def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> dict[str,
         },
         **provenance(start),
     }
+    return results, None
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = command_line(NAME, __doc__, jobs=True).parse_args(argv)
-    with one_thread():
-        if args.tiny:
-            print(dumps(run(TINY)), end="")
-            return 0
-        results = run(SETTINGS, log=True, jobs=args.jobs)
-        results["tiny"] = run(TINY)
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / f"{NAME}.json").write_text(dumps(results))
-    print(f"wrote {args.output / NAME}.json", file=sys.stderr)
-    return 0
+    return script(NAME, run, SETTINGS, TINY, __doc__, argv, jobs=True)
 
 
 if __name__ == "__main__":

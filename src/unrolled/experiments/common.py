@@ -115,28 +115,31 @@ def command_line(name: str, doc: str, jobs: bool = False) -> argparse.ArgumentPa
 
 def script(
     name: str,
-    run: Callable[[dict[str, Any], bool], tuple[dict[str, Any], torch.nn.Module | None]],
+    run: Callable[..., tuple[dict[str, Any], torch.nn.Module | dict | None]],
     settings: dict[str, Any],
     tiny: dict[str, Any],
     doc: str,
     argv: list[str] | None = None,
+    jobs: bool = False,
 ) -> int:
     """The command line of an experiment: `--tiny` prints the tiny run's results as JSON; a full
     run writes `NAME.json` (with the tiny run's results under "tiny", for the tests) and, if
-    `run` returns a model, the checkpoint `NAME.pt`, both in `--output`.
+    `run` returns a model (or its state dict), the checkpoint `NAME.pt`, both in `--output`.
 
-    `run(settings, log)` returns (results, model or None); it runs on one thread.
+    `run(settings, log)` returns (results, model, state dict or None); it runs on one thread.
+    With `jobs`, the option `--jobs` is offered and the full run is `run(settings, log, jobs)`.
     """
-    args = command_line(name, doc).parse_args(argv)
+    args = command_line(name, doc, jobs).parse_args(argv)
     with one_thread():
         if args.tiny:
             sys.stdout.write(dumps(run(tiny, False)[0]))
             return 0
-        results, model = run(settings, True)
+        results, model = run(settings, True, *([args.jobs] if jobs else []))
         results["tiny"] = run(tiny, False)[0]
     args.output.mkdir(parents=True, exist_ok=True)
     if model is not None:
-        torch.save(model.state_dict(), args.output / f"{name}.pt")
+        state = model.state_dict() if isinstance(model, torch.nn.Module) else model
+        torch.save(state, args.output / f"{name}.pt")
     (args.output / f"{name}.json").write_text(dumps(results))
     print(f"wrote {args.output / name}.json", file=sys.stderr)
     return 0
