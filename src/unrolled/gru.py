@@ -19,7 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from unrolled.lstm import check_gate_params, sigmoid_  # noqa: F811 (the notebook defines them)
+from unrolled.lstm import (  # noqa: F811 (the notebook defines them)
+    _gate_scale,
+    check_gate_params,
+    sigmoid_,
+)
 from unrolled.validation import check_cache, check_shape  # noqa: F811
 
 
@@ -33,8 +37,8 @@ def _gru_cell_forward(xa: np.ndarray, ha: np.ndarray, h_prev: np.ndarray, h: np.
     xa[:, : 2 * H] += ha[:, : 2 * H]
     sigmoid_(xa[:, : 2 * H])  # (N, 2H)  r(t), z(t): Eqs. (ch6-gru-r), (ch6-gru-z)
     r, z, n = xa[:, :H], xa[:, H : 2 * H], xa[:, 2 * H :]
-    n += r * ha[:, 2 * H :]  # r applied after the product, to W_n h(t-1) + b_hn
-    np.tanh(n, out=n)  # (N, H)  n(t): Eq. (ch6-gru-n)
+    n += np.multiply(r, ha[:, 2 * H :], out=h)  # r applied after the product, to W_n h(t-1) + b_hn
+    np.tanh(n, out=n)  # (N, H)  n(t): Eq. (ch6-gru-n)  (h served as scratch for r m)
     np.subtract(h_prev, n, out=h)  # (N, H)  Eq. (ch6-gru-h): (1 - z) n + z h(t-1) ...
     h *= z
     h += n  # ... = n + z (h(t-1) - n)
@@ -45,26 +49,33 @@ def _gru_cell_backward(
     gates: np.ndarray,
     ha: np.ndarray,
     h_prev: np.ndarray,
+    low: np.ndarray,
     dxa: np.ndarray,
     dha: np.ndarray,
+    work: np.ndarray,
 ) -> np.ndarray:
     """Backward pass of _gru_cell_forward, Eqs. (ch6-gru-dn)-(ch6-gru-dh-prev), in place.
 
     Writes dL/dxa and dL/dha into dxa and dha (N, 3H); returns the direct part z dh of
-    dL/dh(t-1) (N, H).
+    dL/dh(t-1) (N, H). low = 1 - 2 _gate_scale("sst", H, dtype), shape (3H,), as in
+    _lstm_cell_backward; work (N, 3H) is scratch space.
     """
     H = h_prev.shape[1]
     r, z, n = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]
+    np.subtract(1.0, gates, out=work)  # (N, 3H)  the derivatives of all three nonlinearities,
+    np.subtract(gates, low, out=dxa)  # (1 - y) (y - low), Eq. (ch6-gates-tanh)
+    work *= dxa
+    dh_direct = dh * z  # (N, H)  the direct term of Eq. (ch6-gru-dh-prev)
     dn = dxa[:, 2 * H :]  # dL/d(pre-activation of n)                       (ch6-gru-dn)
-    np.multiply(dh, 1.0 - z, out=dn)
-    dn *= 1.0 - n**2
+    np.subtract(dh, dh_direct, out=dn)  # (1 - z) dh
+    dn *= work[:, 2 * H :]
     np.multiply(dn, r, out=dha[:, 2 * H :])  # the reset gate scales W_n h(t-1) + b_hn
-    np.multiply(dn, ha[:, 2 * H :], out=dxa[:, :H])  # dL/d(pre-act of r)
-    dxa[:, :H] *= r * (1.0 - r)
-    np.subtract(h_prev, n, out=dxa[:, H : 2 * H])  # dL/d(pre-act of z)      (ch6-gru-dz)
-    dxa[:, H : 2 * H] *= dh * z * (1.0 - z)
+    np.multiply(dn, ha[:, 2 * H :], out=dxa[:, :H])  # dL/dr
+    np.subtract(h_prev, n, out=dxa[:, H : 2 * H])  # dL/dz                         (ch6-gru-dz)
+    dxa[:, H : 2 * H] *= dh
+    dxa[:, : 2 * H] *= work[:, : 2 * H]  # through the sigmoids
     dha[:, : 2 * H] = dxa[:, : 2 * H]  # r and z add the two projections
-    return dh * z
+    return dh_direct
 
 
 def gru_step_forward(
@@ -125,8 +136,9 @@ def gru_step_backward(
     x, h_prev, U, W = (cache[name] for name in ("x", "h_prev", "U", "W"))
     check_shape("dh", dh, h_prev.shape)
     dtype = np.result_type(dh, cache["gates"])
-    dxa, dha = np.empty_like(cache["gates"], dtype), np.empty_like(cache["gates"], dtype)
-    dh_direct = _gru_cell_backward(dh, cache["gates"], cache["ha"], h_prev, dxa, dha)
+    dxa, dha, work = (np.empty_like(cache["gates"], dtype) for _ in range(3))  # (N, 3H)
+    low = 1.0 - 2.0 * _gate_scale("sst", h_prev.shape[1], dtype)  # (3H,)
+    dh_direct = _gru_cell_backward(dh, cache["gates"], cache["ha"], h_prev, low, dxa, dha, work)
     dh_prev = dh_direct + dha @ W  # (N, H)  Eq. (ch6-gru-dh-prev)
     return dxa @ U, dh_prev, dxa.T @ x, dha.T @ h_prev, dxa.sum(axis=0), dha.sum(axis=0)
 
@@ -210,10 +222,12 @@ def gru_backward(
     dtype = np.result_type(dhs, gates)
     dxa, dha = np.empty_like(gates, dtype), np.empty_like(has, dtype)  # (T, N, 3H)
     dh = np.zeros((N, H), dtype)  # nothing comes back from after the last step
+    low, work = 1.0 - 2.0 * _gate_scale("sst", H, dtype), np.empty((N, 3 * H), dtype)
     for t in reversed(range(T)):
         dh += dhs[:, t]  # (N, H)  from the layer above and from step t + 1
-        dh_direct = _gru_cell_backward(dh, gates[t], has[t], h_prev[t], dxa[t], dha[t])
-        dh = dh_direct + dha[t] @ cache["W"]  # (N, H)  Eq. (ch6-gru-dh-prev)
+        dh_direct = _gru_cell_backward(dh, gates[t], has[t], h_prev[t], low, dxa[t], dha[t], work)
+        np.matmul(dha[t], cache["W"], out=dh)  # (N, H)  Eq. (ch6-gru-dh-prev)
+        dh += dh_direct
     dxa_rows, dha_rows = dxa.reshape(T * N, 3 * H), dha.reshape(T * N, 3 * H)
     dx = (dxa_rows @ cache["U"]).reshape(T, N, D)  # (T, N, D)
     dU = dxa_rows.T @ xs.reshape(T * N, D)  # (3H, D)

@@ -54,8 +54,22 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _gate_scale(kinds: str, H: int, dtype: np.dtype) -> np.ndarray:
+    """The factors s of Eq. (ch6-gates-tanh) for stacked gates, shape (len(kinds) H,).
+
+    Each letter of kinds is one block of H columns: "s" a sigmoid gate (s = 1/2), "t" a tanh
+    (s = 1); the LSTM's (i, f, g, o) is "ssts".
+    """
+    return np.repeat([0.5 if kind == "s" else 1.0 for kind in kinds], H).astype(dtype)
+
+
 def _lstm_cell_forward(
-    a: np.ndarray, c_prev: np.ndarray, h: np.ndarray, c: np.ndarray, tanh_c: np.ndarray
+    a: np.ndarray,
+    c_prev: np.ndarray,
+    h: np.ndarray,
+    c: np.ndarray,
+    tanh_c: np.ndarray,
+    s: np.ndarray,
 ) -> None:
     """Gates, cell state and hidden state of one step from the pre-activations a, in place.
 
@@ -64,14 +78,18 @@ def _lstm_cell_forward(
             gate values (i, f, g, o), which the backward pass needs.
         c_prev: previous cell states C(t-1), shape (N, H).
         h, c, tanh_c: (N, H) arrays that receive h(t), C(t) and tanh(C(t)).
+        s: the factors of Eq. (ch6-gates-tanh), _gate_scale("ssts", H, a.dtype), shape (4H,).
     """
     H = c_prev.shape[1]
-    sigmoid_(a[:, : 2 * H])  # (N, 2H)  i(t), f(t): Eqs. (ch6-lstm-i), (ch6-lstm-f)
-    np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # (N, H)  C~(t): Eq. (ch6-lstm-g)
-    sigmoid_(a[:, 3 * H :])  # (N, H)  o(t): Eq. (ch6-lstm-o)
+    a *= s  # (N, 4H)  the four gates with one tanh, Eq. (ch6-gates-tanh): 1 - s (1 - tanh(s a))
+    np.tanh(a, out=a)  # is sigma(a) where s = 1/2 (i, f, o) and tanh(a) where s = 1 (C~)
+    np.subtract(1.0, a, out=a)
+    a *= s
+    np.subtract(1.0, a, out=a)  # i(t), f(t), C~(t), o(t): Eqs. (ch6-lstm-i)-(ch6-lstm-o)
     i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
     np.multiply(f, c_prev, out=c)  # (N, H)  Eq. (ch6-lstm-c): forget part of the old memory ...
-    c += i * g  # ... and add the gated candidate
+    np.multiply(i, g, out=tanh_c)  # ... (tanh_c holds i g until it receives tanh(C(t)))
+    c += tanh_c  # ... and add the gated candidate
     np.tanh(c, out=tanh_c)  # (N, H)
     np.multiply(o, tanh_c, out=h)  # (N, H)  Eq. (ch6-lstm-h)
 
@@ -82,23 +100,32 @@ def _lstm_cell_backward(
     gates: np.ndarray,
     c_prev: np.ndarray,
     tanh_c: np.ndarray,
+    low: np.ndarray,
     da: np.ndarray,
+    work: np.ndarray,
+    work_h: np.ndarray,
 ) -> None:
     """Backward pass of _lstm_cell_forward, in place: writes dL/da into da (N, 4H).
 
     dh and dc are the gradients arriving at h(t) and C(t) from outside the step; dc is
-    updated in place and ends up holding dL/dC(t-1).
+    updated in place and ends up holding dL/dC(t-1). low = 1 - 2 s (4H,), with the s of
+    _lstm_cell_forward; work (N, 4H) and work_h (N, H) are scratch space.
     """
     H = c_prev.shape[1]
     i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    dc += dh * o * (1.0 - tanh_c**2)  # (N, H)  Eq. (ch6-lstm-dc): both paths into C(t)
+    np.multiply(tanh_c, tanh_c, out=work_h)  # (N, H)  Eq. (ch6-lstm-dc): both paths into C(t),
+    np.subtract(1.0, work_h, out=work_h)  # dc += dh o (1 - tanh(C)^2)
+    work_h *= o
+    work_h *= dh
+    dc += work_h
     np.multiply(dc, g, out=da[:, :H])  # dL/di                              Eq. (ch6-lstm-dgates)
     np.multiply(dc, c_prev, out=da[:, H : 2 * H])  # dL/df
     np.multiply(dc, i, out=da[:, 2 * H : 3 * H])  # dL/dg
     np.multiply(dh, tanh_c, out=da[:, 3 * H :])  # dL/do
-    da[:, 2 * H : 3 * H] *= 1.0 - g**2  # through tanh: tanh' = 1 - g^2     Eq. (ch6-lstm-da)
-    da[:, : 2 * H] *= gates[:, : 2 * H] * (1.0 - gates[:, : 2 * H])  # sigma' = s (1 - s)
-    da[:, 3 * H :] *= o * (1.0 - o)
+    np.subtract(1.0, gates, out=work)  # (N, 4H)  through all four nonlinearities at once,
+    da *= work  # Eqs. (ch6-lstm-da), (ch6-gates-tanh): the derivative is (1 - y) (y - 1 + 2 s)
+    np.subtract(gates, low, out=work)
+    da *= work
     dc *= f  # (N, H)  Eq. (ch6-lstm-dc-prev): the carousel, dL/dC(t-1) = f(t) dL/dC(t)
 
 
@@ -136,7 +163,8 @@ def lstm_step_forward(
     a = b + h_prev @ W.T + x @ U.T  # (N, 4H)  Eq. (ch6-lstm-a), all four gates in one product
     a = a.astype(np.result_type(a, c_prev), copy=False)
     h, c, tanh_c = (np.empty_like(c_prev, dtype=a.dtype) for _ in range(3))  # (N, H) each
-    _lstm_cell_forward(a, c_prev, h, c, tanh_c)  # a now holds the gates
+    s = _gate_scale("ssts", c_prev.shape[1], a.dtype)  # (4H,)
+    _lstm_cell_forward(a, c_prev, h, c, tanh_c, s)  # a now holds the gates
     cache = {"of": "lstm_step_forward", "x": x, "h_prev": h_prev, "c_prev": c_prev}
     return h, c, cache | {"U": U, "W": W, "gates": a, "tanh_c": tanh_c}
 
@@ -167,7 +195,10 @@ def lstm_step_backward(
     check_shape("dc", dc, ("N", "H"), dims)
     da = np.empty_like(cache["gates"], dtype=np.result_type(dh, dc, cache["gates"]))  # (N, 4H)
     dc_prev = dc.astype(da.dtype, copy=True)  # (N, H)  becomes dL/dC(t-1) in place
-    _lstm_cell_backward(dh, dc_prev, cache["gates"], c_prev, cache["tanh_c"], da)
+    low = 1.0 - 2.0 * _gate_scale("ssts", dims["H"], da.dtype)  # (4H,)
+    work, work_h = np.empty_like(da), np.empty_like(dc_prev)  # scratch
+    gates, tanh_c = cache["gates"], cache["tanh_c"]
+    _lstm_cell_backward(dh, dc_prev, gates, c_prev, tanh_c, low, da, work, work_h)
     dx = da @ U  # (N, D)  Eq. (ch6-lstm-dx)
     dh_prev = da @ W  # (N, H)
     dU = da.T @ x  # (4H, D)  Eq. (ch6-lstm-dW), this step's term
@@ -219,10 +250,11 @@ def lstm_forward(
     hs, cs = np.empty((T + 1, N, H), dtype), np.empty((T + 1, N, H), dtype)  # h(0)...h(T)
     hs[0], cs[0] = h0, c0
     tanh_cs = np.empty((T, N, H), dtype)  # tanh(C) of the state each step writes
+    s, work = _gate_scale("ssts", H, dtype), np.empty((N, 4 * H), dtype)  # (4H,), scratch
     for t in range(T):  # step t reads the states hs[t], cs[t] and writes hs[t + 1], cs[t + 1]
         a = gates[t]  # (N, 4H)  a view: _lstm_cell_forward turns it into the gates in place
-        a += hs[t] @ W.T  # the recurrent half of Eq. (ch6-lstm-a)
-        _lstm_cell_forward(a, cs[t], hs[t + 1], cs[t + 1], tanh_cs[t])
+        a += np.matmul(hs[t], W.T, out=work)  # the recurrent half of Eq. (ch6-lstm-a)
+        _lstm_cell_forward(a, cs[t], hs[t + 1], cs[t + 1], tanh_cs[t], s)
     cache = {"of": "lstm_forward", "U": U, "W": W}  # and batch-first views (N, T, ...) of
     for name, array in (("x", xs), ("h_prev", hs[:-1]), ("hs", hs[1:]), ("cs", cs[1:])):
         cache[name] = array.transpose(1, 0, 2)  # the time-major arrays: no copies
@@ -261,10 +293,12 @@ def lstm_backward(
     da = np.empty_like(gates, dtype=np.result_type(dhs, gates))  # (T, N, 4H)  dL/da, every t
     dh = np.zeros((N, H), da.dtype)  # nothing comes back from after the last step
     dc = np.zeros((N, H), da.dtype)
+    low = 1.0 - 2.0 * _gate_scale("ssts", H, da.dtype)  # (4H,)  for Eq. (ch6-gates-tanh)
+    work, work_h = np.empty((N, 4 * H), da.dtype), np.empty((N, H), da.dtype)  # scratch
     for t in reversed(range(T)):
         dh += dhs[:, t]  # (N, H)  from the layer above and from step t + 1
-        _lstm_cell_backward(dh, dc, gates[t], c_prev[t], tanh_cs[t], da[t])  # dc: to C(t-1)
-        dh = da[t] @ cache["W"]  # (N, H)  to h(t-1)
+        _lstm_cell_backward(dh, dc, gates[t], c_prev[t], tanh_cs[t], low, da[t], work, work_h)
+        np.matmul(da[t], cache["W"], out=dh)  # (N, H)  to h(t-1)
     da_rows = da.reshape(T * N, 4 * H)  # (T N, 4H)  one row per step and sequence
     dx = (da_rows @ cache["U"]).reshape(T, N, D)  # (T, N, D)  Eq. (ch6-lstm-dx), every step
     dU = da_rows.T @ xs.reshape(T * N, D)  # (4H, D)  Eq. (ch6-lstm-dW): sums over t and n
