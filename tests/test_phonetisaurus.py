@@ -66,12 +66,15 @@ def test_write_lexicon_writes_the_first_pronunciation_of_each_word(tmp_path):
             phonetisaurus.write_lexicon(path, list(bad), bad)
 
 
-def test_parse_predictions_reads_g2pfst_output():
-    output = "cat\t5.1\tK AE T\ndog\t99\t\ncat\t7.2\tK AA T\n\n"
+def test_parse_nbest_reads_g2pfst_output():
+    """Distinct pronunciations, best first, the first (cheapest) line of each; none for a word
+    without phonemes or without a line."""
+    output = "cat\t5.1\tK AE T\ndog\t99\t\ncat\t6.0\tK AE T\ncat\t7.2\tK AA T\n\n"
     words = ["dog", "cat", "emu"]  # dog: no pronunciation found; emu: no output line
-    assert phonetisaurus.parse_predictions(output, words) == [[], ["K", "AE", "T"], []]
+    expected = [[], [(("K", "AE", "T"), 5.1), (("K", "AA", "T"), 7.2)], []]
+    assert phonetisaurus.parse_nbest(output, words) == expected
     with pytest.raises(ValueError, match="not in the word list"):
-        phonetisaurus.parse_predictions("cow\t1.0\tK AW\n", words)
+        phonetisaurus.parse_nbest("cow\t1.0\tK AW\n", words)
 
 
 @needs_binaries
@@ -91,3 +94,6 @@ def test_the_binaries_learn_a_toy_lexicon(tmp_path):
     phonetisaurus.train_model(corpus, 3, tmp_path / "model.fst")
     predictions = phonetisaurus.predict(tmp_path / "model.fst", words, tmp_path)
     assert predictions == [pronunciations[w][0] for w in words]
+    nbest = phonetisaurus.decode(tmp_path / "model.fst", words, tmp_path, n=3)
+    assert [list(best[0][0]) for best in nbest] == predictions  # the 1-best comes first
+    assert all(costs == sorted(costs) for costs in ([c for _, c in best] for best in nbest))

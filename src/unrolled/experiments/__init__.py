@@ -18,6 +18,7 @@ EXPERIMENTS = {
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
     "reversal": "chapter 7: reversal, attention or not, 5 seeds each (~2 h; --jobs 2: 75 min)",
     "g2p": "chapter 7: G2P with attention, 3 seeds and their ensemble (~170 min; --jobs 3: 60)",
+    "g2p_combined": "chapter 7: the G2P network and Phonetisaurus, candidates rescored (~20 min)",
     "captioning": "chapter 7: emoji captions, CNN + GRU decoder, attention or not (~45 min)",
     "scoreboard": "scoreboard.json: every real task, the recurrent model against its baselines",
 }

@@ -75,23 +75,28 @@ def write_lexicon(
     path.write_text("".join(lines))
 
 
-def parse_predictions(output: str, words: Sequence[str]) -> list[list[str]]:
-    """The 1-best pronunciation of each word from phonetisaurus-g2pfst's output.
+def parse_nbest(output: str, words: Sequence[str]) -> list[list[tuple[tuple[str, ...], float]]]:
+    """Each word's distinct pronunciations with their costs, best first, from the output of
+    phonetisaurus-g2pfst (--nbest=n).
 
-    Each output line is "word<TAB>score<TAB>P1 P2 ..."; a word the model cannot pronounce
-    has no phonemes after its score (or no line) and gets the empty pronunciation, which is
-    then counted as wrong. Raises ValueError on a line for a word that was not asked for.
+    Each output line is "word<TAB>cost<TAB>P1 P2 ...", where the cost is minus the log of
+    the joint probability of the word and the pronunciation along one path of the WFST. One
+    pronunciation can come from several alignments: only its first (cheapest) line counts, so
+    a word may get fewer than n. A word the model cannot pronounce has no phonemes after its
+    cost (or no line) and gets no candidate. Raises ValueError on a line for a word that was
+    not asked for.
     """
-    asked, best = set(words), {}
+    asked: dict[str, dict[tuple[str, ...], float]] = {word: {} for word in words}
     for line in output.splitlines():
         if not line.strip():
             continue
         word, *rest = line.split("\t")
         if word not in asked:
             raise ValueError(f"output line for a word not in the word list: {line!r}")
-        phonemes = rest[1].split() if len(rest) > 1 else []
-        best.setdefault(word, phonemes)  # the first line of a word is its best
-    return [best.get(word, []) for word in words]
+        phonemes = tuple(rest[1].split()) if len(rest) > 1 else ()
+        if phonemes:
+            asked[word].setdefault(phonemes, float(rest[0]))
+    return [list(asked[word].items()) for word in words]
 
 
 def _run(tool: str, *args: str) -> subprocess.CompletedProcess:
@@ -133,12 +138,21 @@ def train_model(corpus: Path, order: int, model: Path) -> None:
     _run("phonetisaurus-arpa2wfst", f"--lm={arpa}", f"--ofile={model}")
 
 
-def predict(model: Path, words: Sequence[str], workdir: Path) -> list[list[str]]:
-    """The model's 1-best pronunciation of every word (the shortest path through the WFST)."""
+def decode(
+    model: Path, words: Sequence[str], workdir: Path, n: int = 1
+) -> list[list[tuple[tuple[str, ...], float]]]:
+    """The model's n best distinct pronunciations of every word with their costs (parse_nbest)."""
     word_list = workdir / "words.txt"
     word_list.write_text("".join(f"{word}\n" for word in words))
-    done = _run("phonetisaurus-g2pfst", f"--model={model}", f"--wordlist={word_list}", "--nbest=1")
-    return parse_predictions(done.stdout, words)
+    done = _run(
+        "phonetisaurus-g2pfst", f"--model={model}", f"--wordlist={word_list}", f"--nbest={n}"
+    )
+    return parse_nbest(done.stdout, words)
+
+
+def predict(model: Path, words: Sequence[str], workdir: Path) -> list[list[str]]:
+    """The model's 1-best pronunciation of every word (the shortest path through the WFST)."""
+    return [list(best[0][0]) if best else [] for best in decode(model, words, workdir)]
 
 
 def _rounded(metrics: dict[str, float]) -> dict[str, float]:
