@@ -18,6 +18,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from unrolled.benchmarks import cli, report
+from unrolled.benchmarks import machine as machine_module
 from unrolled.benchmarks.book import book_notebooks
 from unrolled.benchmarks.implementations import (
     CELLS,
@@ -190,6 +191,7 @@ MACHINE_KEYS = {
     "torch_cpu_capability",
     "torch_threads",
     "environment",
+    "allocator",
     "load_average",
 }
 
@@ -278,6 +280,7 @@ def test_the_script_pins_threads_and_writes_the_file(tmp_path):
     bench = json.loads(output.read_text())
     machine = bench["machine"]
     assert set(machine["environment"].values()) == {"1"} and machine["torch_threads"] == 1
+    assert machine["allocator"] == machine_module.ALLOCATOR_VARIABLES  # set by the restart
     assert machine["numpy_blas_runtime"]["threads"] in (1, None)
     assert bench["settings"]["threads"] == 1
 

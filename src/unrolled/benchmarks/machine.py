@@ -22,24 +22,37 @@ import numpy as np
 import torch
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# glibc's malloc: keep freed blocks of up to 1 GB for reuse instead of returning them to the
+# system. A layer's call allocates ~100 MiB of fresh arrays; by default each is mapped anew and
+# every page faulted in (zeroed by the kernel) on every call, a cost that varied from call to
+# call by a factor of five or more in float64 on the book's machine. The same setting applies
+# to every implementation and to the floor.
+ALLOCATOR_VARIABLES = {
+    "MALLOC_MMAP_THRESHOLD_": "1000000000",
+    "MALLOC_TRIM_THRESHOLD_": "1000000000",
+}
 
 
 def threads_pinned(threads: int) -> bool:
-    """True when every variable of THREAD_VARIABLES is set to `threads`."""
-    return all(os.environ.get(name) == str(threads) for name in THREAD_VARIABLES)
+    """True when every variable of THREAD_VARIABLES is set to `threads` and the allocator's
+    to ALLOCATOR_VARIABLES."""
+    allocator = all(os.environ.get(name) == value for name, value in ALLOCATOR_VARIABLES.items())
+    return allocator and all(os.environ.get(name) == str(threads) for name in THREAD_VARIABLES)
 
 
 def pin_threads(threads: int, module: str, argv: list[str]) -> None:
-    """Make NumPy's and PyTorch's BLAS use `threads` threads.
+    """Make NumPy's and PyTorch's BLAS use `threads` threads, and malloc keep freed memory.
 
     If the environment variables already say so, only PyTorch's intra-op pool is set
-    (torch.set_num_threads). Otherwise the process is replaced by
-    `python -m module *argv` with the variables set (os.execve: this call does not return).
+    (torch.set_num_threads). Otherwise the process is replaced by `python -m module *argv`
+    with the variables (THREAD_VARIABLES, ALLOCATOR_VARIABLES) set (os.execve: this call does
+    not return).
     """
     if threads_pinned(threads):
         torch.set_num_threads(threads)
         return
     environment = os.environ | {name: str(threads) for name in THREAD_VARIABLES}
+    environment |= ALLOCATOR_VARIABLES
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, "-m", module, *argv], environment)
@@ -115,5 +128,6 @@ def machine_info() -> dict[str, Any]:
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "torch_threads": torch.get_num_threads(),
         "environment": {name: os.environ.get(name) for name in THREAD_VARIABLES},
+        "allocator": {name: os.environ.get(name) for name in ALLOCATOR_VARIABLES},
         "load_average": load_average(),
     }

@@ -30,6 +30,9 @@ def machine_table(machine: dict[str, Any]) -> str:
         "PyTorch BLAS": f"{machine['torch_blas']} ({machine['torch_cpu_capability']}, "
         f"{machine['torch_threads']} threads)",
         "thread variables": ", ".join(f"{k}={v}" for k, v in machine["environment"].items()),
+        "allocator variables": ", ".join(
+            f"{k}={v}" for k, v in machine.get("allocator", {}).items()
+        ),
         "load average at start": f"{machine['load_average']} (0 = quiet)",
     }
     width = max(len(key) for key in lines)
