@@ -245,7 +245,8 @@ def build_model(tokens: Tokens, settings: dict[str, Any]) -> Seq2Seq:
     )
 
 
-def _rounded(metrics: dict[str, float]) -> dict[str, float]:
+def rounded(metrics: dict[str, float]) -> dict[str, float]:
+    """Every metric rounded to DECIMALS places (the precision the result files keep)."""
     return {name: round(float(value), DECIMALS) for name, value in metrics.items()}
 
 
@@ -298,8 +299,8 @@ def train(
         dev = error_rates(decode(model, tokens, dev_words, settings), dev_refs)
         curve.append(
             {"epoch": epoch}
-            | _rounded({"train_loss": np.mean(losses)})
-            | _rounded({"dev_per": dev["per_any"], "dev_wer": dev["wer_any"]})
+            | rounded({"train_loss": np.mean(losses)})
+            | rounded({"dev_per": dev["per_any"], "dev_wer": dev["wer_any"]})
         )
         if dev["wer_any"] < best_wer:
             best_wer, best_state = dev["wer_any"], copy.deepcopy(model.state_dict())
@@ -326,7 +327,7 @@ def evaluate(
     """Error rates (error_rates, rounded) of greedy and beam decoding on `words`."""
     refs = [pronunciations[w] for w in words]
     return {
-        decoding: _rounded(
+        decoding: rounded(
             error_rates(decode(model, tokens, words, settings, beam=decoding == "beam"), refs)
         )
         for decoding in ("greedy", "beam")

@@ -61,7 +61,6 @@ TINY = SETTINGS | {
     "order": 6,
     "seeds": [0],
 }
-DECIMALS = 5
 
 
 @dataclass
@@ -81,8 +80,12 @@ class Candidates:
         floor = max((cost for _, cost, _ in kept), default=0.0)
         if self.network[0] not in (y for y, _, _ in kept):
             kept.append((self.network[0], floor, self.network[1]))
-        scores = [(log_p - weight * cost, -i) for i, (_, cost, log_p) in enumerate(kept)]
-        return list(kept[-max(scores)[1]][0])
+
+        def score(i: int) -> tuple[float, int]:  # higher is better; then earlier (cheaper)
+            _, cost, log_p = kept[i]
+            return log_p - weight * cost, -i
+
+        return list(kept[max(range(len(kept)), key=score)][0])
 
     def oracle(self, references: list[list[str]]) -> bool:
         """Whether any candidate is a listed pronunciation."""
@@ -141,11 +144,7 @@ def rates(
     scored: list[Candidates], references: list[list[list[str]]], n: int, weight: float
 ) -> dict[str, float]:
     """Error rates (g2p.error_rates, rounded) of the combined pronunciations."""
-    return _rounded(g2p.error_rates([c.choose(n, weight) for c in scored], references))
-
-
-def _rounded(metrics: dict[str, float]) -> dict[str, float]:
-    return {name: round(float(value), DECIMALS) for name, value in metrics.items()}
+    return g2p.rounded(g2p.error_rates([c.choose(n, weight) for c in scored], references))
 
 
 def combine(
@@ -166,7 +165,7 @@ def combine(
             "network": rates(scored[part], references[part], 0, 0.0),  # its beam: no rival
             "oracle_wer_any": round(
                 1 - sum(map(Candidates.oracle, scored[part], references[part])) / len(refs),
-                DECIMALS,
+                g2p.DECIMALS,
             ),
         }
         for part, refs in references.items()
@@ -201,9 +200,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
             for part, words in parts.items()
         }
     wfst = {
-        part: _rounded(
-            g2p.error_rates([list(b[0][0]) if b else [] for b in best], references[part])
-        )
+        part: g2p.rounded(g2p.error_rates(phonetisaurus.first(best), references[part]))
         for part, best in nbest.items()
     }
     networks = {}

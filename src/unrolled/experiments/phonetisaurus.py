@@ -51,7 +51,6 @@ SETTINGS: dict[str, Any] = {
     "seq2_del": True,  # a letter may be silent
 }
 TINY = SETTINGS | {"train_words": 3000, "dev_words": 200, "test_words": 200, "orders": [4, 6]}
-DECIMALS = 5
 RESERVED = ("}", "|", "_", "\t", " ")  # Phonetisaurus' separators and skip symbol
 
 
@@ -150,13 +149,14 @@ def decode(
     return parse_nbest(done.stdout, words)
 
 
+def first(nbest: list[list[tuple[tuple[str, ...], float]]]) -> list[list[str]]:
+    """The cheapest pronunciation of every word in decode's n-best lists ([] if it has none)."""
+    return [list(best[0][0]) if best else [] for best in nbest]
+
+
 def predict(model: Path, words: Sequence[str], workdir: Path) -> list[list[str]]:
     """The model's 1-best pronunciation of every word (the shortest path through the WFST)."""
-    return [list(best[0][0]) if best else [] for best in decode(model, words, workdir)]
-
-
-def _rounded(metrics: dict[str, float]) -> dict[str, float]:
-    return {name: round(float(value), DECIMALS) for name, value in metrics.items()}
+    return first(decode(model, words, workdir))
 
 
 def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], None]:
@@ -181,7 +181,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
             seconds = round(time.perf_counter() - began, 1)
             predictions = predict(workdir / f"order{order}.fst", dev, workdir)
             rates = g2p.error_rates(predictions, [pronunciations[w] for w in dev])
-            grid.append({"order": order, "dev": _rounded(rates), "seconds": seconds})
+            grid.append({"order": order, "dev": g2p.rounded(rates), "seconds": seconds})
             if log:
                 print(f"order {order}: dev {grid[-1]['dev']}, trained in {seconds} s", flush=True)
         chosen = min(grid, key=lambda entry: entry["dev"]["wer_any"])["order"]  # first: lowest
@@ -194,7 +194,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
         "alignment": alignment,
         "dev_grid": grid,
         "chosen_order": chosen,
-        "test": _rounded(test_rates),
+        "test": g2p.rounded(test_rates),
         "phonetisaurus": importlib.metadata.version("phonetisaurus"),
         "seconds": round(time.perf_counter() - start),
         "machine": machine(),
