@@ -10,6 +10,7 @@ EXPERIMENTS = {
     "sunspots": "chapter 6: recurrent forecasters against naive, AR and sqrt-AR (~20 min)",
     "forget_bias": "chapter 6: LSTM forget-gate bias 0, 1, 2 on the adding problem (~15 min)",
     "langid": "chapter 6: language of a word, recurrent classifiers vs naive Bayes (~80 min)",
+    "langid_combined": "chapter 6: naive Bayes and the letter models combined (~25 min)",
     "charlm": "chapter 6: character LMs (RNN, GRU, LSTM) against tuned Kneser-Ney (~80 min)",
     "charlm_refit": "chapter 6: LSTM and Kneser-Ney, same text (~100 min; --jobs 3: 50)",
     "charlm_dynamic": "chapter 6: both models learning while they read (~100 min; --jobs 2: 50)",
