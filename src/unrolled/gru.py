@@ -11,33 +11,35 @@ the three gate blocks in PyTorch's order (r, z, n):
 - W = weight_hh_l0, shape (3H, H), the same blocks;
 - b_ih = bias_ih_l0 and b_hh = bias_hh_l0, shapes (3H,). Unlike the LSTM's, the two biases
   cannot be merged: PyTorch applies the reset gate to (W_n h(t-1) + b_hn), Eq. (ch6-gru-n),
-  after the matrix product. (The decks' GRU applies it before, to h(t-1); the notebook
-  compares the two.)
+  after the matrix product; only their r and z blocks add up. (The decks' GRU applies it
+  before, to h(t-1); the notebook compares the two.)
+
+Inside, each step keeps the gates r and z in one contiguous (N, 2H) array and the candidate n
+in another, (N, H), so that the elementwise work runs over whole arrays, not column blocks.
 """
 
 from typing import Any
 
 import numpy as np
 
-from unrolled.lstm import (  # noqa: F811 (the notebook defines them)
-    _gate_scale,
-    check_gate_params,
-    sigmoid_,
-)
+from unrolled.lstm import check_gate_params, sigmoid_  # noqa: F811 (the notebook defines them)
 from unrolled.validation import check_cache, check_shape  # noqa: F811
 
 
-def _gru_cell_forward(xa: np.ndarray, ha: np.ndarray, h_prev: np.ndarray, h: np.ndarray) -> None:
-    """One GRU step from the input projections xa = x U^T + b_ih and ha = h_prev W^T + b_hh.
+def _gru_cell_forward(
+    rz: np.ndarray, n: np.ndarray, m: np.ndarray, h_prev: np.ndarray, h: np.ndarray
+) -> None:
+    """One GRU step from its pre-activations, in place.
 
-    Both are (N, 3H). xa is overwritten in place by the gate values (r, z, n), which the
-    backward pass needs together with ha; h (N, H) receives h(t).
+    rz (N, 2H): the pre-activations of r and z (both projections, both biases), overwritten by
+    r(t), z(t); n (N, H): x U_n^T + b_in, the input part of the candidate's pre-activation,
+    overwritten by n(t); m (N, H): its recurrent part h_prev W_n^T + b_hn, which r scales. The
+    backward pass needs all three. h (N, H) receives h(t).
     """
-    H = h_prev.shape[1]
-    xa[:, : 2 * H] += ha[:, : 2 * H]
-    sigmoid_(xa[:, : 2 * H])  # (N, 2H)  r(t), z(t): Eqs. (ch6-gru-r), (ch6-gru-z)
-    r, z, n = xa[:, :H], xa[:, H : 2 * H], xa[:, 2 * H :]
-    n += np.multiply(r, ha[:, 2 * H :], out=h)  # r applied after the product, to W_n h(t-1) + b_hn
+    H = n.shape[1]
+    sigmoid_(rz)  # (N, 2H)  r(t), z(t): Eqs. (ch6-gru-r), (ch6-gru-z)
+    r, z = rz[:, :H], rz[:, H:]
+    n += np.multiply(r, m, out=h)  # r applied after the product, to W_n h(t-1) + b_hn
     np.tanh(n, out=n)  # (N, H)  n(t): Eq. (ch6-gru-n)  (h served as scratch for r m)
     np.subtract(h_prev, n, out=h)  # (N, H)  Eq. (ch6-gru-h): (1 - z) n + z h(t-1) ...
     h *= z
@@ -46,36 +48,37 @@ def _gru_cell_forward(xa: np.ndarray, ha: np.ndarray, h_prev: np.ndarray, h: np.
 
 def _gru_cell_backward(
     dh: np.ndarray,
-    gates: np.ndarray,
-    ha: np.ndarray,
+    rz: np.ndarray,
+    n: np.ndarray,
+    m: np.ndarray,
     h_prev: np.ndarray,
-    low: np.ndarray,
     dxa: np.ndarray,
     dha: np.ndarray,
+    work_rz: np.ndarray,
     work: np.ndarray,
-) -> np.ndarray:
+) -> None:
     """Backward pass of _gru_cell_forward, Eqs. (ch6-gru-dn)-(ch6-gru-dh-prev), in place.
 
-    Writes dL/dxa and dL/dha into dxa and dha (N, 3H); returns the direct part z dh of
-    dL/dh(t-1) (N, H). low = 1 - 2 _gate_scale("sst", H, dtype), shape (3H,), as in
-    _lstm_cell_backward; work (N, 3H) is scratch space.
+    rz, n, m as _gru_cell_forward left them. Writes dL/dxa and dL/dha, the gradients of the
+    input and recurrent projections, into dxa and dha (N, 3H); dh (N, H) ends up holding the
+    direct term z dh of dL/dh(t-1). work_rz (N, 2H) and work (N, H) are scratch space.
     """
-    H = h_prev.shape[1]
-    r, z, n = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]
-    np.subtract(1.0, gates, out=work)  # (N, 3H)  the derivatives of all three nonlinearities,
-    np.subtract(gates, low, out=dxa)  # (1 - y) (y - low), Eq. (ch6-gates-tanh)
-    work *= dxa
-    dh_direct = dh * z  # (N, H)  the direct term of Eq. (ch6-gru-dh-prev)
-    dn = dxa[:, 2 * H :]  # dL/d(pre-activation of n)                       (ch6-gru-dn)
-    np.subtract(dh, dh_direct, out=dn)  # (1 - z) dh
-    dn *= work[:, 2 * H :]
+    H = n.shape[1]
+    r, z = rz[:, :H], rz[:, H:]
+    drz, dn = dxa[:, : 2 * H], dxa[:, 2 * H :]  # dL/d(pre-activations) of r, z and of n
+    np.subtract(1.0, rz, out=work_rz)  # (N, 2H)  1 - r, 1 - z
+    np.multiply(n, n, out=work)  # (N, H)  Eq. (ch6-gru-dn): dh (1 - z) (1 - n^2)
+    np.subtract(1.0, work, out=work)
+    work *= dh
+    np.multiply(work, work_rz[:, H:], out=dn)
     np.multiply(dn, r, out=dha[:, 2 * H :])  # the reset gate scales W_n h(t-1) + b_hn
-    np.multiply(dn, ha[:, 2 * H :], out=dxa[:, :H])  # dL/dr
-    np.subtract(h_prev, n, out=dxa[:, H : 2 * H])  # dL/dz                         (ch6-gru-dz)
-    dxa[:, H : 2 * H] *= dh
-    dxa[:, : 2 * H] *= work[:, : 2 * H]  # through the sigmoids
-    dha[:, : 2 * H] = dxa[:, : 2 * H]  # r and z add the two projections
-    return dh_direct
+    work_rz *= rz  # (N, 2H)  the sigmoids' derivatives r (1 - r), z (1 - z)
+    np.multiply(dn, m, out=drz[:, :H])  # Eq. (ch6-gru-dz): dn m r (1 - r) ...
+    np.subtract(h_prev, n, out=work)
+    np.multiply(work, dh, out=drz[:, H:])  # ... and dh (h(t-1) - n) z (1 - z)
+    drz *= work_rz
+    dha[:, : 2 * H] = drz  # r and z add the two projections
+    dh *= z  # (N, H)  the direct term of Eq. (ch6-gru-dh-prev)
 
 
 def gru_step_forward(
@@ -98,7 +101,8 @@ def gru_step_forward(
     Returns:
         h: hidden states h(t), shape (N, H).
         cache: for gru_step_backward: "of" (the tag "gru_step_forward"), "x", "h_prev",
-            "U", "W", "gates" (N, 3H), "ha" (N, 3H).
+            "U", "W", and the arrays of _gru_cell_forward: "rz" (r and z, (N, 2H)), "n"
+            (N, H) and "m" (W_n h(t-1) + b_hn, (N, H)).
 
     Raises:
         ValueError: if a shape differs from the above (the message names the array).
@@ -107,12 +111,14 @@ def gru_step_forward(
     check_shape("x", x, ("N", "D"), dims)
     check_shape("h_prev", h_prev, ("N", "H"), dims)
     dtype = np.result_type(x, h_prev, U, W, b_ih, b_hh)
+    H = h_prev.shape[1]
     xa = (x @ U.T + b_ih).astype(dtype, copy=False)  # (N, 3H)
     ha = (h_prev @ W.T + b_hh).astype(dtype, copy=False)  # (N, 3H)
+    rz, n, m = xa[:, : 2 * H] + ha[:, : 2 * H], xa[:, 2 * H :], ha[:, 2 * H :]
     h = np.empty(h_prev.shape, dtype)  # (N, H)
-    _gru_cell_forward(xa, ha, h_prev, h)  # xa now holds the gates
+    _gru_cell_forward(rz, n, m, h_prev, h)  # rz and n now hold the gates
     cache = {"of": "gru_step_forward", "x": x, "h_prev": h_prev, "U": U, "W": W}
-    return h, cache | {"gates": xa, "ha": ha}
+    return h, cache | {"rz": rz, "n": n, "m": m}
 
 
 def gru_step_backward(
@@ -135,11 +141,14 @@ def gru_step_backward(
     check_cache(cache, "gru_step_forward")
     x, h_prev, U, W = (cache[name] for name in ("x", "h_prev", "U", "W"))
     check_shape("dh", dh, h_prev.shape)
-    dtype = np.result_type(dh, cache["gates"])
-    dxa, dha, work = (np.empty_like(cache["gates"], dtype) for _ in range(3))  # (N, 3H)
-    low = 1.0 - 2.0 * _gate_scale("sst", h_prev.shape[1], dtype)  # (3H,)
-    dh_direct = _gru_cell_backward(dh, cache["gates"], cache["ha"], h_prev, low, dxa, dha, work)
-    dh_prev = dh_direct + dha @ W  # (N, H)  Eq. (ch6-gru-dh-prev)
+    rz, n, m = cache["rz"], cache["n"], cache["m"]
+    N, H = h_prev.shape
+    dtype = np.result_type(dh, rz)
+    dxa, dha = np.empty((N, 3 * H), dtype), np.empty((N, 3 * H), dtype)
+    dh_prev = dh.astype(dtype, copy=True)  # (N, H)  becomes z dh in place
+    work_rz, work = np.empty((N, 2 * H), dtype), np.empty((N, H), dtype)  # scratch
+    _gru_cell_backward(dh_prev, rz, n, m, h_prev, dxa, dha, work_rz, work)
+    dh_prev += dha @ W  # (N, H)  Eq. (ch6-gru-dh-prev)
     return dxa @ U, dh_prev, dxa.T @ x, dha.T @ h_prev, dxa.sum(axis=0), dha.sum(axis=0)
 
 
@@ -153,8 +162,9 @@ def gru_forward(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The GRU over whole sequences, as torch.nn.GRU(batch_first=True) computes it.
 
-    As in lstm_forward: the input projections of all steps are one product before the loop,
-    the elementwise work is done in place, and the arrays inside are time-major, (T, N, ...).
+    As in lstm_forward: the input projections of all steps are one product before the loop
+    (split once into contiguous arrays for (r, z) and for n), the elementwise work is done in
+    place, and the arrays inside are time-major, (T, N, ...).
 
     Args:
         x: inputs, shape (N, T, D).
@@ -165,8 +175,8 @@ def gru_forward(
         hs: hidden states h(1), ..., h(T), shape (N, T, H) (a view of the time-major states).
         h_T: the final hidden states, shape (N, H).
         cache: for gru_backward, tagged "of": "gru_forward": "U", "W", and views (N, T, ...)
-            of the time-major arrays: "x", "h_prev" (h(t-1) of every step), "hs", "gates"
-            (N, T, 3H) and "has" (the recurrent projections h(t-1) W^T + b_hh, (N, T, 3H)).
+            of the time-major arrays: "x", "h_prev" (h(t-1) of every step), "hs", and those
+            of _gru_cell_forward, "rz" (r and z, (N, T, 2H)), "n" and "m" (N, T, H).
 
     Raises:
         ValueError: if a shape differs from the above.
@@ -177,20 +187,22 @@ def gru_forward(
     N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
     dtype = np.result_type(x, h0, U, W, b_ih, b_hh)
     xs = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)  time-major
-    gates = np.empty((T, N, 3 * H), dtype)  # (T, N, 3H)  input projections, then the gates
-    np.matmul(xs.reshape(T * N, D), U.T, out=gates.reshape(T * N, 3 * H))  # all steps at once
-    gates += b_ih
-    has = np.empty_like(gates)  # (T, N, 3H)  recurrent projections h(t-1) W^T + b_hh
+    xa = np.empty((T, N, 3 * H), dtype)  # (T, N, 3H)  input projections
+    np.matmul(xs.reshape(T * N, D), U.T, out=xa.reshape(T * N, 3 * H))  # all steps at once
+    rz = xa[..., : 2 * H] + (b_ih[: 2 * H] + b_hh[: 2 * H])  # (T, N, 2H)  r, z: both biases
+    n = xa[..., 2 * H :] + b_ih[2 * H :]  # (T, N, H)  the candidate's input part
+    m = np.empty_like(n)  # (T, N, H)  W_n h(t-1) + b_hn of every step
+    ha = np.empty((N, 3 * H), dtype)  # scratch: h(t-1) W^T, one product for the three gates
     hs = np.empty((T + 1, N, H), dtype)  # h(0), h(1), ..., h(T)
     hs[0] = h0
     for t in range(T):  # step t reads the state hs[t] and writes hs[t + 1]
-        np.matmul(hs[t], W.T, out=has[t])
-        has[t] += b_hh
-        _gru_cell_forward(gates[t], has[t], hs[t], hs[t + 1])  # gates[t] becomes (r, z, n)
+        np.matmul(hs[t], W.T, out=ha)
+        rz[t] += ha[:, : 2 * H]
+        np.add(ha[:, 2 * H :], b_hh[2 * H :], out=m[t])
+        _gru_cell_forward(rz[t], n[t], m[t], hs[t], hs[t + 1])  # rz[t], n[t] become the gates
+    arrays = {"x": xs, "h_prev": hs[:-1], "hs": hs[1:], "rz": rz, "n": n, "m": m}
     cache = {"of": "gru_forward", "U": U, "W": W}  # and batch-first views of the arrays:
-    for name, array in (("x", xs), ("h_prev", hs[:-1]), ("hs", hs[1:])):
-        cache[name] = array.transpose(1, 0, 2)
-    cache |= {"gates": gates.transpose(1, 0, 2), "has": has.transpose(1, 0, 2)}
+    cache |= {name: array.transpose(1, 0, 2) for name, array in arrays.items()}
     return cache["hs"], hs[T], cache
 
 
@@ -217,17 +229,16 @@ def gru_backward(
     check_shape("dhs", dhs, ("N", "T", "H"), dims)
     check_shape("x", cache["x"], ("N", "T", "D"), dims)
     N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
-    names = ("x", "h_prev", "gates", "has")  # time-major again, (T, N, ...):
-    xs, h_prev, gates, has = (cache[name].transpose(1, 0, 2) for name in names)
-    dtype = np.result_type(dhs, gates)
-    dxa, dha = np.empty_like(gates, dtype), np.empty_like(has, dtype)  # (T, N, 3H)
+    names = ("x", "h_prev", "rz", "n", "m")  # time-major again, (T, N, ...):
+    xs, h_prev, rz, n, m = (cache[name].transpose(1, 0, 2) for name in names)
+    dtype = np.result_type(dhs, rz)
+    dxa, dha = np.empty((T, N, 3 * H), dtype), np.empty((T, N, 3 * H), dtype)
     dh = np.zeros((N, H), dtype)  # nothing comes back from after the last step
-    low, work = 1.0 - 2.0 * _gate_scale("sst", H, dtype), np.empty((N, 3 * H), dtype)
+    work_rz, work = np.empty((N, 2 * H), dtype), np.empty((N, H), dtype)  # scratch
     for t in reversed(range(T)):
         dh += dhs[:, t]  # (N, H)  from the layer above and from step t + 1
-        dh_direct = _gru_cell_backward(dh, gates[t], has[t], h_prev[t], low, dxa[t], dha[t], work)
-        np.matmul(dha[t], cache["W"], out=dh)  # (N, H)  Eq. (ch6-gru-dh-prev)
-        dh += dh_direct
+        _gru_cell_backward(dh, rz[t], n[t], m[t], h_prev[t], dxa[t], dha[t], work_rz, work)
+        dh += np.matmul(dha[t], cache["W"], out=work)  # (N, H)  Eq. (ch6-gru-dh-prev)
     dxa_rows, dha_rows = dxa.reshape(T * N, 3 * H), dha.reshape(T * N, 3 * H)
     dx = (dxa_rows @ cache["U"]).reshape(T, N, D)  # (T, N, D)
     dU = dxa_rows.T @ xs.reshape(T * N, D)  # (3H, D)
