@@ -1,5 +1,6 @@
-"""Sentiment (chapter 6): the reviews' split by film, the text pipeline, masked pooling, and the
-experiment's committed results, tiny re-run and checkpoint."""
+"""Sentiment (chapter 6): the reviews' split by film, the text pipeline, masked pooling, the
+experiment's committed results, tiny re-run and checkpoint, and the network combined with naive
+Bayes."""
 
 import itertools
 import json
@@ -11,8 +12,9 @@ import torch
 from results_check import assert_tiny_rerun_close
 
 from unrolled.data import REVIEW_SPLITS, load_movie_reviews
-from unrolled.experiments import sentiment
+from unrolled.experiments import scoreboard, sentiment
 from unrolled.experiments.common import dumps, load_results, spread
+from unrolled.experiments.experts import chosen_weight
 from unrolled.text import most_frequent, normalize, tokenize, word_ngrams
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,3 +192,45 @@ def test_cbow_vectors_are_aligned_with_the_vocabulary_and_scaled():
     )  # fmt: skip
     assert not torch.equal(model.embed.weight, vectors)  # fine-tuned from the CBOW vectors
     assert torch.allclose(model.embed.weight, vectors, atol=0.05)
+
+
+# --- the network and naive Bayes combined ----------------------------------------------------
+
+
+def test_log_posterior_is_normalised_and_predict_is_its_argmax():
+    vocab = sentiment.Vocab([["good", "film"], ["bad", "film"], ["good"]], min_count=1)
+    model = sentiment.ReviewClassifier(len(vocab.words) + 2, 2, sentiment.TINY)
+    documents = [["good", "film"], ["bad"], ["film", "unseen", "good"]]
+    log_p = sentiment.log_posterior(model, vocab, documents)
+    assert log_p.shape == (3, 2)
+    assert np.allclose(np.exp(log_p).sum(axis=1), 1.0)
+    assert np.array_equal(sentiment.predict(model, vocab, documents), log_p.argmax(axis=1))
+
+
+def test_the_combination_is_of_the_chosen_networks_and_naive_bayes_chosen_on_dev(results):
+    """At a = 0 each seed's network alone (its best dev accuracy, the epoch it kept), at a = 1
+    naive Bayes alone; the weight is the dev curve's first maximum; the summary is of every
+    seed."""
+    product, weights = results["combined"], results["settings"]["weights"]
+    assert weights[0] == 0.0 and weights[-1] == 1.0  # both experts alone are on the grid
+    network = results["networks"][results["chosen"]["network"]]
+    nb = results["naive_bayes"]
+    nb_dev = nb["dev_accuracy"][f"{nb['order']}:{nb['alpha']}:{nb['binary']}"]
+    seeds = [str(s) for s in results["settings"]["seeds"]]
+    assert list(product["networks"]) == [*seeds, "ensemble"]
+    dev_best = network["search"][str(network["lr"])]["dev"]
+    assert [product["networks"][s]["dev_accuracy"][0] for s in seeds] == dev_best
+    for entry in product["networks"].values():
+        assert entry["weight"] == chosen_weight(entry["dev_accuracy"], weights)
+        assert entry["dev_accuracy"][-1] == nb_dev
+    assert product["test_accuracy"] == spread(
+        [product["networks"][s]["test_accuracy"] for s in seeds]
+    )
+
+
+def test_the_scoreboard_shows_the_combination_beside_the_network(results):
+    singles, ensemble = scoreboard.sentiment_entry(results, RESULTS)["combined"]
+    summary = results["combined"]["test_accuracy"]
+    assert singles["value"] == summary["median"]
+    assert singles["range"] == [summary["min"], summary["max"]]
+    assert ensemble["value"] == results["combined"]["networks"]["ensemble"]["test_accuracy"]

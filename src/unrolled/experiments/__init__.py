@@ -15,7 +15,7 @@ EXPERIMENTS = {
     "charlm_refit": "chapter 6: LSTM and Kneser-Ney, same text (~100 min; --jobs 3: 50)",
     "charlm_dynamic": "chapter 6: both models learning while they read (~100 min; --jobs 2: 50)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
-    "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM vs naive Bayes (~25 min)",
+    "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM and naive Bayes (~30 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
     "reversal": "chapter 7: reversal, attention or not, 5 seeds each (~2 h; --jobs 2: 75 min)",
     "g2p": "chapter 7: G2P with attention, 3 seeds and their ensemble (~170 min; --jobs 3: 60)",

@@ -5,8 +5,8 @@ The product rule of Kittler et al. (1998), weighted: the class of highest
     (1 - a) log p_1(k | x) + a log p_2(k | x),    0 <= a <= 1,
 
 a weighted geometric mean of the two posteriors (a = 0: the first classifier alone, a = 1: the
-second alone). Used by langid_combined, which combines chapter 6's letter models with naive
-Bayes.
+second alone). Used where chapter 6 combines a recurrent network with naive Bayes
+(langid_combined, sentiment).
 """
 
 from __future__ import annotations

@@ -210,12 +210,14 @@ def ner_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
 
 
 def sentiment_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
-    """Critics' snippets, fresh or rotten: test accuracy."""
+    """Critics' snippets, fresh or rotten: test accuracy; combined: each seed's network and their
+    ensemble with naive Bayes."""
     chosen = results["chosen"]
     directions = chosen["directions"]
     network, nb = results["networks"][chosen["network"]], results["naive_bayes"]
     summary = network["test_accuracy"]
     n = results["sizes"]["test"]
+    product, seeds = results["combined"], len(network["test"])
     return {
         "task": "Film critics' snippets, fresh or rotten",
         "section": "notebooks/06-sentiment",
@@ -236,6 +238,19 @@ def sentiment_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
             "naive Bayes, words, alpha = 1 (untuned)": nb["untuned_test_accuracy"],
             "always fresh": results["majority_test_accuracy"],
         },
+        "combined": [
+            {
+                "model": "one network x naive Bayes, weighted product (chosen on dev)",
+                "value": product["test_accuracy"]["median"],
+                "range": [product["test_accuracy"]["min"], product["test_accuracy"]["max"]],
+                "seeds": seeds,
+            },
+            {
+                "model": f"ensemble of the {seeds} networks x naive Bayes (chosen on dev)",
+                "value": product["networks"]["ensemble"]["test_accuracy"],
+                "seeds": seeds,
+            },
+        ],
     }
 
 
