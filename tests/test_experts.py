@@ -2,6 +2,7 @@
 the weight chosen on dev."""
 
 import numpy as np
+import pytest
 
 from unrolled.experiments import langid
 from unrolled.experiments.experts import (
@@ -71,3 +72,13 @@ def test_combine_chooses_on_dev_and_scores_test_with_that_weight():
     assert result["weight"] == 0.5  # the first of the best
     # test at a = 0.5: 0.5 log(0.9 / 0.1) > 0.5 log(0.6 / 0.4), so class 0, right
     assert result["test_accuracy"] == 1.0
+
+
+def test_combined_names_a_bad_argument():
+    first = np.log(np.full((3, 2), 0.5))
+    with pytest.raises(ValueError, match="second"):
+        combined(first, first[:2], 0.5)  # another number of examples
+    with pytest.raises(ValueError, match="second"):
+        combined(first, np.log(np.full((3, 3), 1 / 3)), 0.5)  # another number of classes
+    with pytest.raises(ValueError, match="weight"):
+        combined(first, first, 1.5)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from unrolled.validation import check_shape
+
 DECIMALS = 4  # accuracies in the results files
 
 
@@ -30,7 +32,14 @@ def ensemble_log_posterior(log_posteriors: np.ndarray) -> np.ndarray:
 
 def combined(first: np.ndarray, second: np.ndarray, weight: float) -> np.ndarray:
     """The class of highest (1 - weight) first + weight second, log posteriors (N, K): (N,);
-    ties go to the lower class index."""
+    ties go to the lower class index.
+
+    Raises:
+        ValueError: if the two do not have one shape (N, K), or weight is not in [0, 1].
+    """
+    check_shape("second", second, ("N", "K"), check_shape("first", first, ("N", "K")))
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"weight: expected a number in [0, 1], received {weight!r}")
     return ((1 - weight) * first + weight * second).argmax(axis=-1)
 
 
