@@ -40,6 +40,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from unrolled.data import load_language_words
 from unrolled.experiments.common import provenance, script, spread
+from unrolled.experiments.experts import accuracy, ensemble_log_posterior
 from unrolled.naive_bayes import NaiveBayes
 
 NAME = "langid"
@@ -314,12 +315,12 @@ def generative_log_posteriors(
 
 def ensemble_predict(log_posteriors: np.ndarray) -> np.ndarray:
     """The language of highest mean probability over the models: (models, N, K) -> (N,)."""
-    return np.exp(log_posteriors).mean(axis=0).argmax(axis=-1)
+    return ensemble_log_posterior(log_posteriors).argmax(axis=-1)
 
 
-def accuracy_of(prediction: np.ndarray, truth: np.ndarray) -> float:
-    """The fraction of right answers, rounded to DECIMALS."""
-    return round(float((prediction == truth).mean()), DECIMALS)
+def alphabet(words: list[str]) -> dict[str, int]:
+    """Letter ids 1.. of every letter in the words, in sorted order (0 is padding)."""
+    return {c: i + 1 for i, c in enumerate(sorted(set("".join(words))))}
 
 
 def generative_experiment(
@@ -345,8 +346,8 @@ def generative_experiment(
         search.append(
             config
             | {
-                "dev_accuracy": [accuracy_of(p.argmax(-1), truth) for p in posteriors],
-                "dev_ensemble_accuracy": accuracy_of(ensemble_predict(posteriors), truth),
+                "dev_accuracy": [accuracy(p.argmax(-1), truth) for p in posteriors],
+                "dev_ensemble_accuracy": accuracy(ensemble_predict(posteriors), truth),
             }
         )
         if log:
@@ -369,19 +370,19 @@ def generative_experiment(
             for p in LetterLM(len(letters), len(LANGUAGES), **config, cfg=cfg).parameters()
         ),
         "runs": [
-            {"seed": seed, "accuracy": accuracy_of(p, truth), "predictions": p.tolist()}
+            {"seed": seed, "accuracy": accuracy(p, truth), "predictions": p.tolist()}
             for seed, p in zip(seeds, singles, strict=True)
         ],
-        "test_accuracy": spread([accuracy_of(p, truth) for p in singles]),
+        "test_accuracy": spread([accuracy(p, truth) for p in singles]),
         "ensembles": [
             {
                 "seeds": [all_seeds[i] for i in range(g * len(seeds), (g + 1) * len(seeds))],
-                "accuracy": accuracy_of(p, truth),
+                "accuracy": accuracy(p, truth),
                 "predictions": p.tolist(),
             }
             for g, p in enumerate(ensembles)
         ],
-        "ensemble_test_accuracy": spread([accuracy_of(p, truth) for p in ensembles]),
+        "ensemble_test_accuracy": spread([accuracy(p, truth) for p in ensembles]),
     }
 
 
@@ -408,7 +409,7 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
     if log:
         print(f"naive Bayes N={order} alpha={alpha}: test {(nb_test == test_truth).mean():.4f}")
 
-    letters = {c: i + 1 for i, c in enumerate(sorted(set("".join(words))))}
+    letters = alphabet(words)
     search = []
     for kind, bidirectional in itertools.product(settings["kinds"], settings["bidirectional"]):
         config = {"kind": kind, "bidirectional": bidirectional}
@@ -455,12 +456,12 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
         runs.append(
             {
                 "seed": seed,
-                "accuracy": accuracy_of(prediction, test_truth),
+                "accuracy": accuracy(prediction, test_truth),
                 "predictions": prediction.tolist(),
             }
         )
     generative = generative_experiment(words, labels, idx, letters, settings, log)
-    accuracy = [r["accuracy"] for r in runs]
+    test_accuracies = [r["accuracy"] for r in runs]
     results = {
         "description": __doc__.splitlines()[0],
         "settings": settings,
@@ -471,19 +472,17 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], No
             "order": order,
             "alpha": alpha,
             "dev_accuracy": nb_dev,
-            "test_accuracy": accuracy_of(nb_test, test_truth),
+            "test_accuracy": accuracy(nb_test, test_truth),
             "test_predictions": nb_test.tolist(),
-            "untuned_test_accuracy": accuracy_of(
-                untuned.predict(grams(pick["test"], 2)), test_truth
-            ),
+            "untuned_test_accuracy": accuracy(untuned.predict(grams(pick["test"], 2)), test_truth),
         },
         "search": search,
         "chosen": config | {"epochs": chosen["epochs"]},
         "rnn": {
             "parameters": sum(p.numel() for p in model.parameters()),
             "runs": runs,
-            "test_accuracy": spread(accuracy),
-            "ensemble_test_accuracy": accuracy_of(
+            "test_accuracy": spread(test_accuracies),
+            "ensemble_test_accuracy": accuracy(
                 ensemble_predict(np.stack(test_posteriors)), test_truth
             ),
         },
