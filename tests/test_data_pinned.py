@@ -53,10 +53,10 @@ def test_pydoc_corpus_is_pinned():
 
 @pytest.fixture
 def uncached_topics():
-    """Make load_pydoc_topics read its file again, in the test and after it."""
-    data._pinned_pydoc_bytes.cache_clear()
+    """Make the pinned corpora be read from their files again, in the test and after it."""
+    data._pinned_bytes.cache_clear()
     yield
-    data._pinned_pydoc_bytes.cache_clear()
+    data._pinned_bytes.cache_clear()
 
 
 def test_an_altered_corpus_file_is_refused(tmp_path, monkeypatch, uncached_topics):
@@ -85,6 +85,48 @@ def test_each_call_returns_a_fresh_dict():
     topics = data.load_pydoc_topics()
     topics.clear()
     assert len(data.load_pydoc_topics()) == 79
+
+
+# --- standard library source ----------------------------------------------------------------
+
+
+def test_stdlib_corpus_is_pinned():
+    modules = data.load_stdlib_modules()
+    corpus = data.load_stdlib_corpus()
+    found = (data.STDLIB_SHA256, len(modules), sum(map(len, modules.values())), digest(corpus))
+    assert found == (
+        "18bc1bd6f87f4ebb9ec2331dfc1ce927f7ebdbfb806ce865c5cbb29faa6905aa",
+        174,
+        3_596_568,
+        "347531f22e54c8b5bcc174710de9ab7580387dbbb448b5688b00c5d7aae83d66",
+    ), (
+        f"the corpus is no longer the share of Python 3.11.7's library the book used: "
+        f"{data.STDLIB_FILE.name} (SHA-256 {found[0]}) gives {found[1]} modules of "
+        f"{found[2]:,} characters, split into parts of SHA-256 {found[3]}"
+    )
+
+
+def test_stdlib_corpus_splits_by_whole_modules():
+    modules, corpus = data.load_stdlib_modules(), data.load_stdlib_corpus()
+    sizes = {name: len(text) for name, text in corpus.items()}
+    total = sum(map(len, modules.values()))
+    assert sum(sizes.values()) == total + len(modules) - 3  # joined by one newline per part
+    assert 0.1 <= sizes["test"] / total < 0.13 and 0.1 <= sizes["dev"] / total < 0.13
+    for path, source in modules.items():  # every module is read whole, in exactly one part
+        if source:  # (not the empty __init__.py files)
+            assert sum(source in text for text in corpus.values()) == 1, path
+    assert all(text.isascii() for text in corpus.values())
+
+
+def test_an_altered_stdlib_file_is_refused(tmp_path, monkeypatch, uncached_topics):
+    modules = data.load_stdlib_modules()
+    modules["code.py"] += "# one more line\n"
+    raw = json.dumps(modules, indent=0).encode() + b"\n"
+    altered = tmp_path / data.STDLIB_FILE.name
+    altered.write_bytes(lzma.compress(raw))
+    monkeypatch.setattr(data, "STDLIB_FILE", altered)
+    with pytest.raises(RuntimeError, match="re-run tools/pin_stdlib.py"):
+        data.load_stdlib_corpus()
 
 
 # --- sunspots, words, pronunciations --------------------------------------------------------

