@@ -93,6 +93,7 @@ def test_scoreboard_is_built_from_the_results_files():
     assert {task["task"] for task in committed["tasks"]} == {
         "Character language model, Python's help pages",
         "Character language model, learning while reading",
+        "Character language model, Python's library source",
         "Yearly sunspot numbers, one-step forecast",
         "Language of a word (5 languages)",
         "Named entities in news, CoNLL-2003",

@@ -93,6 +93,34 @@ def charlm_dynamic_entry(results: dict[str, Any], directory: Path) -> dict[str, 
     }
 
 
+def charlm_source_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Character language model on 3.6 million characters of Python's library source: the LSTM
+    against Kneser-Ney tuned on dev and refitted on fit + dev."""
+    kn, settings = results["kneser_ney"], results["settings"]
+    lstm = results["models"]["lstm"]
+    return {
+        "task": "Character language model, Python's library source",
+        "section": "notebooks/06-character-models",
+        "metric": "bits per character",
+        "lower_is_better": True,
+        "split": f"held-out modules ({results['chars']['test']:,} characters)",
+        "rnn": _rnn(
+            f"LSTM, H = {settings['hidden']}, {settings['epochs']} epochs, linear decay",
+            lstm,
+            "test_bpc",
+        ),
+        "baselines": {
+            f"Kneser-Ney, order {kn['order']}, D = {kn['discount']} (tuned on dev)": kn[
+                "test_bpc"
+            ],
+            "Kneser-Ney, order 7, D = 0.75 (chapter 1)": kn["untuned_order7_test_bpc"],
+        },
+        "combined": [
+            _rnn("LSTM interpolated with the tuned Kneser-Ney model", lstm, "mixture_test_bpc")
+        ],
+    }
+
+
 def sunspots_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]:
     """Sunspot forecasting: test RMSE of one-step forecasts."""
     chosen, base = results["chosen"], results["baselines"]
@@ -353,6 +381,7 @@ def captioning_entry(results: dict[str, Any], directory: Path) -> dict[str, Any]
 ENTRIES = {
     "charlm": charlm_entry,
     "charlm_dynamic": charlm_dynamic_entry,
+    "charlm_source": charlm_source_entry,
     "sunspots": sunspots_entry,
     "langid": langid_entry,
     "ner": ner_entry,
