@@ -75,7 +75,9 @@ def load_pydoc_topics() -> dict[str, str]:
     the same under every Python version; its SHA-256 is checked, and a changed or damaged file
     raises RuntimeError saying so. Each call returns a new dict.
     """
-    return json.loads(_pinned_bytes(PYDOC_FILE, PYDOC_SHA256, "tools/pin_pydoc.py"))
+    return json.loads(
+        _pinned_bytes(PYDOC_FILE, PYDOC_SHA256, f"tools/pin_pydoc.py with Python {PYDOC_PYTHON}")
+    )
 
 
 def load_stdlib_modules() -> dict[str, str]:
@@ -84,12 +86,17 @@ def load_stdlib_modules() -> dict[str, str]:
     A pinned share of the library (3,596,568 ASCII characters; tools/pin_stdlib.py says which
     modules and why), read and checked like `load_pydoc_topics`. Each call returns a new dict.
     """
-    return json.loads(_pinned_bytes(STDLIB_FILE, STDLIB_SHA256, "tools/pin_stdlib.py"))
+    return json.loads(
+        _pinned_bytes(
+            STDLIB_FILE, STDLIB_SHA256, f"tools/pin_stdlib.py with Python {STDLIB_PYTHON}"
+        )
+    )
 
 
 @functools.cache
-def _pinned_bytes(path: Path, sha256: str, tool: str) -> bytes:
-    """A pinned corpus file as checked JSON bytes (read and checked once per file)."""
+def _pinned_bytes(path: Path, sha256: str, remedy: str) -> bytes:
+    """A pinned corpus file as checked JSON bytes (read and checked once per file); `remedy`
+    names the tool (and Python) that writes the file again."""
     try:
         raw = lzma.decompress(path.read_bytes())
     except lzma.LZMAError as error:
@@ -98,7 +105,7 @@ def _pinned_bytes(path: Path, sha256: str, tool: str) -> bytes:
     if digest != sha256:
         raise RuntimeError(
             f"{path} is not the pinned corpus: expected SHA-256 {sha256}, "
-            f"received {digest}; restore it with git or re-run {tool} with Python 3.11.7"
+            f"received {digest}; restore it with git or re-run {remedy}"
         )
     return raw
 

@@ -55,8 +55,9 @@ def texts(settings: dict[str, Any]) -> dict[str, str]:
     """The "fit", "dev" and "test" texts (whole modules each); "train" = fit + dev."""
     text = load_stdlib_corpus()
     if settings["text_chars"] is not None:
-        cut = {"fit": settings["text_chars"], "dev": settings["text_chars"] // 5}
-        text = {name: t[: cut.get(name, cut["dev"])] for name, t in text.items()}
+        n = settings["text_chars"]
+        limits = {"fit": n, "dev": n // 5, "test": n // 5}
+        text = {name: t[: limits[name]] for name, t in text.items()}
     return text | {"train": text["fit"] + text["dev"]}
 
 
