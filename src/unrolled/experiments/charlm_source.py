@@ -24,14 +24,13 @@ configuration.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from typing import Any
 
 from unrolled.data import load_stdlib_corpus
 from unrolled.experiments import charlm
 from unrolled.experiments.charlm_refit import linear_decay
-from unrolled.experiments.common import one_thread, provenance, script
+from unrolled.experiments.common import in_parallel_while, one_thread, provenance, script
 
 NAME = "charlm_source"
 SETTINGS: dict[str, Any] = charlm.SETTINGS | {
@@ -52,8 +51,9 @@ TINY = SETTINGS | {
 
 
 def texts(settings: dict[str, Any]) -> dict[str, str]:
-    """The "fit", "dev" and "test" texts (whole modules each); "train" = fit + dev."""
-    text = load_stdlib_corpus()
+    """The "fit", "dev" and "test" texts (whole modules each); "train" = fit + dev. A setting
+    "fit_fraction" (charlm_source_sizes) keeps that share of the fit modules."""
+    text = load_stdlib_corpus(settings.get("fit_fraction", 1.0))
     if settings["text_chars"] is not None:
         n = settings["text_chars"]
         limits = {"fit": n, "dev": n // 5, "test": n // 5}
@@ -81,14 +81,9 @@ def run(
     start = time.perf_counter()
     text, vocab, data = charlm.encoded_texts(settings, texts)
     calls = [(seed, settings, log) for seed in settings["seeds"]]
-    if jobs == 1:
-        kn, p_kn = charlm.kneser_ney_baseline(text, settings)
-        trained = [train_seed(*call) for call in calls]
-    else:
-        with multiprocessing.get_context("spawn").Pool(min(jobs, len(calls))) as pool:
-            pending = pool.starmap_async(train_seed, calls)
-            kn, p_kn = charlm.kneser_ney_baseline(text, settings)
-            trained = pending.get()
+    trained, (kn, p_kn) = in_parallel_while(
+        train_seed, calls, jobs, lambda: charlm.kneser_ney_baseline(text, settings)
+    )
     if log:
         print(f"Kneser-Ney order {kn['order']}, D = {kn['discount']}: test {kn['test_bpc']}")
 

@@ -68,6 +68,20 @@ def in_parallel(function: Callable[..., Any], calls: list[tuple], jobs: int) -> 
         return pool.starmap(function, calls)
 
 
+def in_parallel_while(
+    function: Callable[..., Any], calls: list[tuple], jobs: int, meanwhile: Callable[[], Any]
+) -> tuple[list[Any], Any]:
+    """in_parallel(function, calls, jobs), while this process runs meanwhile() (with one job:
+    first meanwhile(), then the calls); returns both results."""
+    if jobs == 1:
+        other = meanwhile()
+        return [function(*call) for call in calls], other
+    with multiprocessing.get_context("spawn").Pool(min(jobs, len(calls))) as pool:
+        pending = pool.starmap_async(function, calls)
+        other = meanwhile()
+        return pending.get(), other
+
+
 def dumps(results: dict[str, Any]) -> str:
     """The results as the text of a results file (sorted keys, fixed layout)."""
     return json.dumps(results, indent=1, sort_keys=True) + "\n"
