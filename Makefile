@@ -17,7 +17,7 @@ NBVAL = $(BIN)/python -m pytest --nbval notebooks solutions \
   --nbval-sanitize-with tools/nbval-sanitize.cfg -p no:cacheprovider
 # Another processor's kernels: OpenBLAS, MKL and PyTorch as on an AVX2 laptop (trained digits differ).
 AVX2 := OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2
-EXPERIMENTS := exposure adding forget_bias sunspots langid langid_combined charlm charlm_refit charlm_dynamic charlm_source ner sentiment phonetisaurus reversal g2p g2p_combined captioning
+EXPERIMENTS := exposure adding forget_bias sunspots langid langid_combined charlm charlm_refit charlm_dynamic charlm_source charlm_source_sizes ner sentiment phonetisaurus reversal g2p g2p_combined captioning
 
 .PHONY: help venv book pdf test test-portable lint lab assignments grade export experiments bench clean
 # `make` alone lists the verbs.

@@ -15,6 +15,7 @@ EXPERIMENTS = {
     "charlm_refit": "chapter 6: LSTM and Kneser-Ney, same text (~100 min; --jobs 3: 50)",
     "charlm_dynamic": "chapter 6: both models learning while they read (~100 min; --jobs 2: 50)",
     "charlm_source": "chapter 6: LSTM vs Kneser-Ney on library source (~160 min; --jobs 3: 90)",
+    "charlm_source_sizes": "chapter 6: the same on 1/16, 1/4 of the text (~130 min; --jobs 2: 67)",
     "ner": "chapter 6: named entities (CoNLL-2003), BiLSTM against a window tagger (~70 min)",
     "sentiment": "chapter 6: critics' snippets, fresh or rotten, LSTM and naive Bayes (~30 min)",
     "phonetisaurus": "chapter 7: G2P baseline, Phonetisaurus joint n-gram WFST (~3 min)",
