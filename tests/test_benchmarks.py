@@ -17,6 +17,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from unrolled import gru as gru_module
+from unrolled import lstm as lstm_module
 from unrolled.benchmarks import cli, report
 from unrolled.benchmarks import machine as machine_module
 from unrolled.benchmarks.book import book_notebooks
@@ -25,11 +27,12 @@ from unrolled.benchmarks.implementations import (
     IMPLEMENTATIONS,
     MODULES,
     floor,
+    in_cache,
     layer_flops,
     make_problem,
     prepare,
 )
-from unrolled.benchmarks.kernels import DTYPES, MEASURED, find_row, peak_gflops
+from unrolled.benchmarks.kernels import DTYPES, GATED, MEASURED, find_row, peak_gflops
 from unrolled.benchmarks.targets import Check, evaluate
 from unrolled.benchmarks.timing import Timing, time_interleaved
 
@@ -173,6 +176,37 @@ def test_the_floor_runs_and_leaves_the_problem_unchanged(cell, dtype):
         np.testing.assert_array_equal(getattr(problem, name), value, err_msg=name)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("cell", GATED)
+def test_the_gates_in_cache_do_the_layers_elementwise_steps(cell, dtype, monkeypatch):
+    module = {"lstm": lstm_module, "gru": gru_module}[cell]
+    calls = {"forward": 0, "backward": 0}
+    for direction in calls:
+        name = f"_{cell}_cell_{direction}"
+        original = getattr(module, name)
+
+        def counted(*args, direction=direction, original=original):
+            calls[direction] += 1
+            return original(*args)
+
+        monkeypatch.setattr(module, name, counted)
+    problem = make_problem(cell, N, T, D, H, dtype, seed=5)
+    before = {name: getattr(problem, name).copy() for name in ("x", "h0", "c0", "U", "W")}
+    prepare("numpy", problem).run()
+    in_layer = dict(calls)
+    assert in_layer == {"forward": T, "backward": T}  # one call of each per step
+    run = in_cache(problem)
+    assert run() is None
+    assert calls == {direction: 2 * count for direction, count in in_layer.items()}
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(problem, name), value, err_msg=name)
+
+
+def test_only_gated_cells_have_their_gates_timed_in_cache():
+    with pytest.raises(ValueError, match="cell: expected 'lstm' or 'gru', received 'rnn'"):
+        in_cache(make_problem("rnn", N, T, D, H))
+
+
 # --- Results files ------------------------------------------------------------------------
 
 MACHINE_KEYS = {
@@ -213,7 +247,7 @@ def check_bench(bench):
     for row in bench["peak"]:
         assert row["shape"] == [settings.peak_square] * 3 and row["gflops"] > 0
     kernels = bench["kernels"]
-    assert set(kernels) == {"rounds", "bound", "noisy", "widest", "rows"}
+    assert set(kernels) == {"rounds", "bound", "noisy", "widest", "rows", "in_cache"}
     assert settings.repeats <= kernels["rounds"] <= settings.max_repeats
     assert kernels["bound"] == settings.iqr_bound
     assert kernels["noisy"] == (kernels["widest"]["relative_iqr"] > kernels["bound"])
@@ -227,6 +261,17 @@ def check_bench(bench):
         for reference, key in (("floor", "ratio_to_floor"), ("module", "ratio_to_module")):
             other = find_row(kernels, row["cell"], row["dtype"], reference)
             assert row[key] == pytest.approx(row["median_s"] / other["median_s"], rel=2e-3)
+    assert [(r["dtype"], r["cell"]) for r in kernels["in_cache"]] == [
+        (d, c) for d in DTYPES for c in GATED
+    ]
+    for row in kernels["in_cache"]:
+        assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]
+        layer, floor_ = (
+            find_row(kernels, row["cell"], row["dtype"], i) for i in ("numpy", "floor")
+        )
+        assert row["above_floor_s"] == pytest.approx(
+            layer["median_s"] - floor_["median_s"], rel=2e-3, abs=1e-6
+        )
     expected = [(T_, m) for T_ in settings.lengths for m in ("full", "truncated")]
     assert [(r["T"], r["method"]) for r in bench["scaling"]] == expected
     for row in bench["scaling"]:

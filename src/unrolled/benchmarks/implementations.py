@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from unrolled import gru, lstm
 from unrolled.gru import gru_backward, gru_forward
 from unrolled.lstm import lstm_backward, lstm_forward
 from unrolled.rnn import rnn_backward, rnn_forward
@@ -140,6 +141,54 @@ def floor(p: Problem) -> Callable[[], None]:
         np.matmul(da_rows, p.U, out=dx)
         np.matmul(da_rows.T, xs, out=dU)
         np.matmul(da_rows.T, h_prev, out=dW)
+
+    return run
+
+
+def in_cache(p: Problem) -> Callable[[], None]:
+    """The elementwise work of the "numpy" LSTM or GRU on p, T steps forward and T backward, on
+    the arrays of a single step: a function that runs it.
+
+    Each step does what one step of the layer's loops does besides its matrix products (adds
+    the products' results, then the cell's private forward and backward functions), on arrays
+    of the shapes of one step, allocated once and reused by every step, so that they stay in
+    the processor's caches. The layer's loops write new arrays at every step and do a matrix
+    product between steps; the difference between the two times is the cost of memory.
+    """
+    N, T, _ = p.x.shape
+    H, G = p.h0.shape[1], GATES[p.cell]
+    if p.cell not in ("lstm", "gru"):
+        raise ValueError(f"cell: expected 'lstm' or 'gru', received {p.cell!r}")
+    rng = np.random.default_rng(0)
+    inputs, product = rng.standard_normal((2, N, G * H)).astype(p.dtype)  # x U^T + b, h W^T
+    h_prev, dhs = np.tanh(p.h0), p.dhs[:, 0]
+    h, dh, work_h = (np.empty((N, H), p.dtype) for _ in range(3))
+    da, work = np.empty((N, G * H), p.dtype), np.empty((N, G * H), p.dtype)
+    if p.cell == "lstm":
+        s = lstm._gate_scale("ssts", H, p.dtype)
+        low, a, c, dc, tanh_c = 1.0 - 2.0 * s, np.empty_like(da), *np.zeros((3, N, H), p.dtype)
+
+        def step() -> None:
+            np.add(inputs, product, out=a)  # a += h W^T
+            lstm._lstm_cell_forward(a, p.c0, h, c, tanh_c, s)
+            np.add(product[:, :H], dhs, out=dh)  # dh = dL/dh(t) W + dhs[:, t]
+            lstm._lstm_cell_backward(dh, dc, a, p.c0, tanh_c, low, da, work, work_h)
+
+    else:
+        rz, n, m = np.empty((N, 2 * H), p.dtype), inputs[:, 2 * H :].copy(), np.empty_like(h)
+        dxa, work_rz = np.empty_like(da), np.empty((N, 2 * H), p.dtype)
+
+        def step() -> None:
+            np.add(inputs[:, : 2 * H], product[:, : 2 * H], out=rz)  # rz[t] += ha[:, :2H]
+            np.add(product[:, 2 * H :], p.b_hh[2 * H :], out=m)
+            gru._gru_cell_forward(rz, n, m, h_prev, h)
+            np.add(product[:, :H], dhs, out=dh)  # dh += dhs[:, t]
+            gru._gru_cell_backward(dh, rz, n, m, h_prev, dxa, da, work_rz, work_h)
+            np.add(dh, product[:, :H], out=dh)  # dh += dL/da(t) W
+
+    def run() -> None:
+        for _ in range(T):
+            step()
 
     return run
 

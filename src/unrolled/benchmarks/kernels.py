@@ -20,6 +20,7 @@ from unrolled.benchmarks.implementations import (
     CELLS,
     IMPLEMENTATIONS,
     floor,
+    in_cache,
     layer_flops,
     make_problem,
     prepare,
@@ -28,6 +29,7 @@ from unrolled.benchmarks.timing import rounded, time_interleaved, time_once
 
 DTYPES = ("float32", "float64")
 MEASURED = ("floor", *IMPLEMENTATIONS)  # the rows of every (cell, dtype), in this order
+GATED = ("lstm", "gru")  # the cells whose elementwise work is also timed alone, in cache
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,9 @@ def run_kernels(
         bound, "widest": the case with the largest relative IQR and that IQR, "rows": rows
         {"cell", "dtype", "implementation", "median_s", "iqr_s", "min_s", "max_s",
         "ratio_to_floor", "ratio_to_module", "flops", "gflops"}, ordered by dtype, cell,
-        then MEASURED}.
+        then MEASURED; "in_cache": for each GATED cell and dtype, the timing of
+        implementations.in_cache, {"cell", "dtype", "median_s", "iqr_s", "min_s", "max_s",
+        "above_floor_s": the NumPy layer's median minus its floor's}}.
     """
     N, T, D, H = sizes.N, sizes.T, sizes.D, sizes.H
     cases = {}
@@ -70,10 +74,22 @@ def run_kernels(
             cases[f"{dtype}/{cell}/floor"] = floor(problem)
             for implementation in IMPLEMENTATIONS:
                 cases[f"{dtype}/{cell}/{implementation}"] = prepare(implementation, problem).run
+            if cell in GATED:
+                cases[f"{dtype}/{cell}/in_cache"] = in_cache(problem)
     timings = time_interleaved(cases, repeats, warmup, settle, bound, max_repeats)
-    rows = []
+    rows, cached = [], []
     for name, timing in timings.items():
         dtype, cell, implementation = name.split("/")
+        if implementation == "in_cache":
+            above = (
+                timings[f"{dtype}/{cell}/numpy"].median - timings[f"{dtype}/{cell}/floor"].median
+            )
+            cached.append(
+                {"cell": cell, "dtype": dtype}
+                | timing.record()
+                | {"above_floor_s": rounded(above)}
+            )
+            continue
         flops = layer_flops(cell, N, T, D, H)
         rows.append(
             {"cell": cell, "dtype": dtype, "implementation": implementation}
@@ -94,6 +110,7 @@ def run_kernels(
         "noisy": bool(bound) and timings[widest].relative_iqr > bound,
         "widest": {"case": widest, "relative_iqr": rounded(timings[widest].relative_iqr)},
         "rows": rows,
+        "in_cache": cached,
     }
 
 

@@ -73,6 +73,21 @@ def kernels_table(bench: dict[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
+def in_cache_table(bench: dict[str, Any]) -> str:
+    """The time a gated NumPy layer spends above its floor, against the time of its elementwise
+    work alone with its arrays in cache (implementations.in_cache)."""
+    lines = [
+        f"{'cell':<5} {'dtype':<8} {'above floor ms':>14} {'gates in cache ms':>17} {'ratio':>6}"
+    ]
+    for row in bench["kernels"]["in_cache"]:
+        above, cached = 1e3 * row["above_floor_s"], 1e3 * row["median_s"]
+        lines.append(
+            f"{row['cell']:<5} {row['dtype']:<8} {above:>14.2f} {cached:>17.2f} "
+            f"{above / cached:>6.2f}"
+        )
+    return "\n".join(lines)
+
+
 def peak_table(bench: dict[str, Any]) -> str:
     """The rate of the large square product that defines the peak, in both libraries."""
     lines = [f"{'shape (m, k, n)':<18} {'dtype':<8} {'NumPy':>8} {'PyTorch':>8}"]
