@@ -73,6 +73,30 @@ def train_seed(
     return model.state_dict(), curve
 
 
+def scored_seeds(
+    settings: dict[str, Any],
+    trained: list[tuple[dict, dict[str, list[float]]]],
+    K: int,
+    data: dict[str, Any],
+    p_kn: dict[str, Any],
+    log: bool = False,
+) -> tuple[list[dict[str, Any]], list[charlm.CharLM]]:
+    """Each seed's trained LSTM (train_seed's weights and curve, in the order of the seeds)
+    rebuilt and scored alone and interpolated with Kneser-Ney (charlm.scored): the runs'
+    records and the models."""
+    runs, models = [], []
+    for seed, (state, curve) in zip(settings["seeds"], trained, strict=True):
+        model = charlm.CharLM(
+            "lstm", K, settings["embed"], settings["hidden"], settings["dropout"]
+        )
+        model.load_state_dict(state)
+        runs.append(charlm.scored(seed, model, curve, data, p_kn, settings))
+        models.append(model)
+        if log:
+            print(f"seed {seed}: {runs[-1]}", flush=True)
+    return runs, models
+
+
 def run(
     settings: dict[str, Any], log: bool = False, jobs: int = 1
 ) -> tuple[dict[str, Any], charlm.CharLM]:
@@ -87,16 +111,7 @@ def run(
     if log:
         print(f"Kneser-Ney order {kn['order']}, D = {kn['discount']}: test {kn['test_bpc']}")
 
-    runs, models = [], []
-    for seed, (state, curve) in zip(settings["seeds"], trained, strict=True):
-        model = charlm.CharLM(
-            "lstm", vocab.size, settings["embed"], settings["hidden"], settings["dropout"]
-        )
-        model.load_state_dict(state)
-        runs.append(charlm.scored(seed, model, curve, data, p_kn, settings))
-        models.append(model)
-        if log:
-            print(f"seed {seed}: {runs[-1]}", flush=True)
+    runs, models = scored_seeds(settings, trained, vocab.size, data, p_kn, log)
     results = {
         "description": __doc__.splitlines()[0],
         "settings": settings,

@@ -56,12 +56,8 @@ def run(settings: dict[str, Any], log: bool = False, jobs: int = 1) -> tuple[dic
     sizes = []
     for s, (kn, p_kn) in zip(per_size, baselines, strict=True):
         text, vocab, data = charlm.encoded_texts(s, charlm_source.texts)
-        runs = []
-        for seed in s["seeds"]:
-            state, curve = trained[s["fit_fraction"], seed]
-            model = charlm.CharLM("lstm", vocab.size, s["embed"], s["hidden"], s["dropout"])
-            model.load_state_dict(state)
-            runs.append(charlm.scored(seed, model, curve, data, p_kn, s))
+        ours = [trained[s["fit_fraction"], seed] for seed in s["seeds"]]
+        runs, _ = charlm_source.scored_seeds(s, ours, vocab.size, data, p_kn)
         record = charlm.corpus_record(text, vocab, kn)
         sizes.append(
             {
