@@ -32,7 +32,14 @@ from unrolled.benchmarks.implementations import (
     make_problem,
     prepare,
 )
-from unrolled.benchmarks.kernels import DTYPES, GATED, MEASURED, find_row, peak_gflops
+from unrolled.benchmarks.kernels import (
+    DTYPES,
+    GATED,
+    MEASURED,
+    ONE_THREAD,
+    find_row,
+    peak_gflops,
+)
 from unrolled.benchmarks.targets import Check, evaluate
 from unrolled.benchmarks.timing import Timing, time_interleaved
 
@@ -202,6 +209,17 @@ def test_the_gates_in_cache_do_the_layers_elementwise_steps(cell, dtype, monkeyp
         np.testing.assert_array_equal(getattr(problem, name), value, err_msg=name)
 
 
+def test_blas_threads_sets_both_libraries_for_the_block_only():
+    before = (machine_module.openblas_runtime()["threads"], torch.get_num_threads())
+    with pytest.raises(KeyError, match="inside"), machine_module.blas_threads(1):
+        assert machine_module.openblas_runtime()["threads"] == 1
+        assert torch.get_num_threads() == 1
+        raise KeyError("inside")  # the counts are restored however the block ends
+    assert (machine_module.openblas_runtime()["threads"], torch.get_num_threads()) == before
+    with pytest.raises(ValueError, match="threads"), machine_module.blas_threads(0):
+        pass
+
+
 def test_only_gated_cells_have_their_gates_timed_in_cache():
     with pytest.raises(ValueError, match="cell: expected 'lstm' or 'gru', received 'rnn'"):
         in_cache(make_problem("rnn", N, T, D, H))
@@ -235,32 +253,38 @@ def check_common(results, settings):
     assert results["settings"] == json.loads(json.dumps(cli.settings_record(settings)))
 
 
+def check_rows(run, measured, settings):
+    """One interleaved run of kernels: its rounds, spread flag and consistent rows."""
+    assert settings.repeats <= run["rounds"] <= settings.max_repeats
+    assert run["bound"] == settings.iqr_bound
+    assert run["noisy"] == (run["widest"]["relative_iqr"] > run["bound"])
+    keys = [(r["dtype"], r["cell"], r["implementation"]) for r in run["rows"]]
+    assert keys == [(d, c, i) for d in DTYPES for c in CELLS for i in measured]
+    sizes = settings.sizes
+    for row in run["rows"]:
+        assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]
+        assert 0 <= row["iqr_s"] <= row["max_s"] - row["min_s"] + 1e-12
+        assert row["flops"] == layer_flops(row["cell"], sizes.N, sizes.T, sizes.D, sizes.H)
+        assert row["gflops"] == pytest.approx(row["flops"] / row["median_s"] / 1e9, rel=2e-3)
+        for reference, key in (("floor", "ratio_to_floor"), ("module", "ratio_to_module")):
+            other = find_row(run, row["cell"], row["dtype"], reference)
+            assert row[key] == pytest.approx(row["median_s"] / other["median_s"], rel=2e-3)
+
+
 def check_bench(bench):
     """The schema the appendix reads, and consistency of the derived numbers."""
     settings = cli.QUICK if bench["settings"]["quick"] else cli.FULL
     check_common(bench, settings)
     assert set(bench) == {"description", "machine", "settings", "peak", "kernels", "scaling"}
-    sizes = settings.sizes
     assert [(r["dtype"], r["library"]) for r in bench["peak"]] == [
         (dtype, library) for dtype in DTYPES for library in ("numpy", "torch")
     ]
     for row in bench["peak"]:
         assert row["shape"] == [settings.peak_square] * 3 and row["gflops"] > 0
     kernels = bench["kernels"]
-    assert set(kernels) == {"rounds", "bound", "noisy", "widest", "rows", "in_cache"}
-    assert settings.repeats <= kernels["rounds"] <= settings.max_repeats
-    assert kernels["bound"] == settings.iqr_bound
-    assert kernels["noisy"] == (kernels["widest"]["relative_iqr"] > kernels["bound"])
-    keys = [(r["dtype"], r["cell"], r["implementation"]) for r in kernels["rows"]]
-    assert keys == [(d, c, i) for d in DTYPES for c in CELLS for i in MEASURED]
-    for row in kernels["rows"]:
-        assert 0 < row["min_s"] <= row["median_s"] <= row["max_s"]
-        assert 0 <= row["iqr_s"] <= row["max_s"] - row["min_s"] + 1e-12
-        assert row["flops"] == layer_flops(row["cell"], sizes.N, sizes.T, sizes.D, sizes.H)
-        assert row["gflops"] == pytest.approx(row["flops"] / row["median_s"] / 1e9, rel=2e-3)
-        for reference, key in (("floor", "ratio_to_floor"), ("module", "ratio_to_module")):
-            other = find_row(kernels, row["cell"], row["dtype"], reference)
-            assert row[key] == pytest.approx(row["median_s"] / other["median_s"], rel=2e-3)
+    assert set(kernels) == {"rounds", "bound", "noisy", "widest", "rows", "in_cache", "one_thread"}
+    for run, measured in ((kernels, MEASURED), (kernels["one_thread"], ONE_THREAD)):
+        check_rows(run, measured, settings)
     assert [(r["dtype"], r["cell"]) for r in kernels["in_cache"]] == [
         (d, c) for d in DTYPES for c in GATED
     ]
@@ -299,8 +323,10 @@ def test_a_quick_run_writes_results_of_the_expected_schema(tmp_path):
     assert "float64" in report.kernels_table(written) and "truncated" in report.scaling_table(
         written
     )
+    assert "NumPy/floor" in report.threads_table(written)
     checks = evaluate(written, None)
-    assert [c.key for c in checks] == [f"floor/{c}/{d}" for d in DTYPES for c in CELLS]
+    expected = [f"floor/{c}/{d}/{n}" for n in (1, 2) for d in DTYPES for c in CELLS]
+    assert [c.key for c in checks] == expected
 
 
 def test_the_book_part_executes_notebooks_and_reports_each(tmp_path):
@@ -336,22 +362,25 @@ def test_committed_results_have_the_schema_the_appendix_reads():
     check_bench(bench)
     check_book(book, book_notebooks(ROOT / "notebooks"))
     keys = [c.key for c in evaluate(bench, book)]
-    assert len(keys) == 2 * len(CELLS) + 2 and keys[-2:] == ["notebook", "book"]
-    for table in (report.machine_table(bench["machine"]), report.peak_table(bench)):
+    assert len(keys) == 2 * len(DTYPES) * len(CELLS) + 2 and keys[-2:] == ["notebook", "book"]
+    tables = (report.machine_table(bench["machine"]), report.peak_table(bench))
+    for table in (*tables, report.threads_table(bench), report.in_cache_table(bench)):
         assert table
 
 
 def test_targets_are_judged_as_stated():
-    def kernels(lstm32, lstm64, rnn):
-        rows = []
-        for dtype, lstm in (("float32", lstm32), ("float64", lstm64)):
+    def bench(lstm32, lstm64, rnn, one_thread=1.0):
+        """Kernels whose NumPy layers have these ratios to the floor with 2 threads (the GRU
+        1.0), and all `one_thread` with one."""
+        ratios = {"float32": {"lstm": lstm32, "rnn": rnn}, "float64": {"lstm": lstm64, "rnn": rnn}}
+        rows, alone = [], []
+        for dtype in DTYPES:
             for cell in CELLS:
-                ratio = {"lstm": lstm, "rnn": rnn, "gru": 1.0}[cell]
-                rows.append(
-                    {"cell": cell, "dtype": dtype, "implementation": "numpy"}
-                    | {"ratio_to_floor": ratio}
-                )
-        return {"rows": rows}
+                row = {"cell": cell, "dtype": dtype, "implementation": "numpy"}
+                rows.append(row | {"ratio_to_floor": ratios[dtype].get(cell, 1.0)})
+                alone.append(row | {"ratio_to_floor": one_thread})
+        kernels = {"rows": rows, "one_thread": {"rows": alone}}
+        return {"kernels": kernels, "peak": peak, "settings": {"threads": 2}}
 
     peak = [
         {"dtype": d, "library": lib, "gflops": g}
@@ -369,17 +398,25 @@ def test_targets_are_judged_as_stated():
         ],
         "total_seconds": 720.0,
     }
-    at_limits = evaluate({"kernels": kernels(1.5, 1.5, 1.5), "peak": peak}, book)
+    at_limits = evaluate(bench(1.5, 1.5, 1.5, one_thread=1.5), book)
     met = {c.key: c.met for c in at_limits}
-    assert met["floor/lstm/float32"] and met["floor/rnn/float64"] and met["floor/gru/float64"]
+    assert (
+        met["floor/lstm/float32/2"] and met["floor/rnn/float64/2"] and met["floor/gru/float64/1"]
+    )
     assert not met["notebook"] and not met["book"]  # "under": strictly
     slowest = next(c for c in at_limits if c.key == "notebook")
     assert "02.ipynb" in slowest.target and slowest.factor == pytest.approx(61 / 60)
 
-    missed = evaluate({"kernels": kernels(1.8, 1.2, 3.0), "peak": peak}, None)
+    missed = evaluate(bench(1.8, 1.2, 3.0, one_thread=1.2), None)
     factors = {c.key: c.factor for c in missed if not c.met}
-    assert factors["floor/lstm/float32"] == pytest.approx(1.2)
-    assert factors["floor/rnn/float32"] == pytest.approx(2.0)
-    assert "floor/lstm/float64" not in factors and "floor/gru/float32" not in factors
+    assert factors["floor/lstm/float32/2"] == pytest.approx(1.2)
+    assert factors["floor/rnn/float32/2"] == pytest.approx(2.0)
+    assert "floor/lstm/float64/2" not in factors and "floor/gru/float32/2" not in factors
+    assert not any(key.endswith("/1") for key in factors)  # 1.2 with one thread: met
+    one_thread_missed = evaluate(bench(1.0, 1.0, 1.0, one_thread=1.65), None)
+    assert {c.key for c in one_thread_missed if not c.met} == {
+        f"floor/{c}/{d}/1" for d in DTYPES for c in CELLS
+    }
+    assert "LSTM float64, 1 thread:" in one_thread_missed[4].target
     assert Check("x", "x", 0.0, ">=", 0.5, "s").factor == float("inf")
     assert "missed (2.00x)" in report.targets_table(missed)

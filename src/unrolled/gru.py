@@ -162,9 +162,9 @@ def gru_forward(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The GRU over whole sequences, as torch.nn.GRU(batch_first=True) computes it.
 
-    As in lstm_forward: the input projections of all steps are one product before the loop
-    (split once into contiguous arrays for (r, z) and for n), the elementwise work is done in
-    place, and the arrays inside are time-major, (T, N, ...).
+    As in lstm_forward: the input projections of all steps are computed before the loop (two
+    products, straight into contiguous arrays for (r, z) and for n), the elementwise work is
+    done in place, and the arrays inside are time-major, (T, N, ...).
 
     Args:
         x: inputs, shape (N, T, D).
@@ -187,10 +187,12 @@ def gru_forward(
     N, T, D, H = (dims[name] for name in ("N", "T", "D", "H"))
     dtype = np.result_type(x, h0, U, W, b_ih, b_hh)
     xs = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)  time-major
-    xa = np.empty((T, N, 3 * H), dtype)  # (T, N, 3H)  input projections
-    np.matmul(xs.reshape(T * N, D), U.T, out=xa.reshape(T * N, 3 * H))  # all steps at once
-    rz = xa[..., : 2 * H] + (b_ih[: 2 * H] + b_hh[: 2 * H])  # (T, N, 2H)  r, z: both biases
-    n = xa[..., 2 * H :] + b_ih[2 * H :]  # (T, N, H)  the candidate's input part
+    rows = xs.reshape(T * N, D)  # every step's inputs, one row each
+    rz, n = np.empty((T, N, 2 * H), dtype), np.empty((T, N, H), dtype)  # input projections:
+    np.matmul(rows, U[: 2 * H].T, out=rz.reshape(T * N, 2 * H))  # of r and z, all steps ...
+    np.matmul(rows, U[2 * H :].T, out=n.reshape(T * N, H))  # ... and of n, in its own array
+    rz += b_ih[: 2 * H] + b_hh[: 2 * H]  # (T, N, 2H)  r, z: both biases
+    n += b_ih[2 * H :]  # (T, N, H)  the candidate's input part
     m = np.empty_like(n)  # (T, N, H)  W_n h(t-1) + b_hn of every step
     ha = np.empty((N, 3 * H), dtype)  # scratch: h(t-1) W^T, one product for the three gates
     hs = np.empty((T + 1, N, H), dtype)  # h(0), h(1), ..., h(T)

@@ -5,9 +5,9 @@
     python -m unrolled.benchmarks --quick          # tiny sizes, 2 repetitions: a smoke run
 
 Parts: "kernels" (forward+backward of the NumPy and PyTorch layers and of their floor, the
-matrix products alone; the NumPy LSTM's and GRU's elementwise work alone, in cache; and the
-matrix-multiply peak), "scaling" (full against truncated BPTT
-as T grows), "book" (every notebook executed).
+matrix products alone, with the run's threads and with one; the NumPy LSTM's and GRU's
+elementwise work alone, in cache; and the matrix-multiply peak), "scaling" (full against
+truncated BPTT as T grows), "book" (every notebook executed).
 Two results files, each written only when all of its parts ran:
 notebooks/results/bench.json (kernels and scaling) and notebooks/results/book-cost.json
 (book). The appendix notebook (notebooks/appendix-how-fast.ipynb) reads both.
@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report.peak_table(bench), end="\n\n")
             print(report.kernels_table(bench), end="\n\n")
             print(report.in_cache_table(bench), end="\n\n")
+            print(report.threads_table(bench), end="\n\n")
         if "scaling" in parts:
             print(report.scaling_table(bench), end="\n\n")
         if "kernels" in parts and "scaling" in parts:

@@ -19,6 +19,7 @@ same shapes and memory layouts, in the same order, with the same library (NumPy'
 preallocated outputs, and nothing else. For a cell with G gates (RNN 1, GRU 3, LSTM 4):
 
     forward    X U^T            (T N, D) @ (D, G H)     once, every step's input products
+                                                        (the GRU: two, for r, z and for n)
                h(t-1) W^T       (N, H) @ (H, G H)       T times
     backward   dL/da(t) W       (N, G H) @ (G H, H)     T times, back to h(t-1)
                dL/dA U          (T N, G H) @ (G H, D)   once: dL/dx of every step
@@ -128,12 +129,15 @@ def floor(p: Problem) -> Callable[[], None]:
     h_prev = hs[:-1].reshape(T * N, H)  # h(t-1) of every step, a view as in the layers
     da = np.tanh(np.random.default_rng(1).standard_normal((T, N, G * H))).astype(p.dtype)
     da_rows = da.reshape(T * N, G * H)
-    a, step = np.empty((T * N, G * H), p.dtype), np.empty((N, G * H), p.dtype)
-    dh, dx = np.empty((N, H), p.dtype), np.empty((T * N, D), p.dtype)
+    blocks = [slice(0, 2 * H), slice(2 * H, 3 * H)] if p.cell == "gru" else [slice(0, G * H)]
+    inputs = [(p.U[rows].T, np.empty((T * N, rows.stop - rows.start), p.dtype)) for rows in blocks]
+    step, dh = np.empty((N, G * H), p.dtype), np.empty((N, H), p.dtype)
+    dx = np.empty((T * N, D), p.dtype)
     dU, dW = np.empty((G * H, D), p.dtype), np.empty((G * H, H), p.dtype)
 
     def run() -> None:
-        np.matmul(xs, p.U.T, out=a)
+        for U_block, a in inputs:  # X U^T, by row blocks of U as the layer computes it
+            np.matmul(xs, U_block, out=a)
         for t in range(T):
             np.matmul(hs[t], p.W.T, out=step)
         for t in reversed(range(T)):

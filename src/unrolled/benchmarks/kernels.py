@@ -6,6 +6,10 @@ measurements taken side by side. Each row of the result holds the median, IQR, m
 seconds, the ratios of medians to the floor and to the torch.nn module of the same cell and
 dtype, and the achieved matrix-multiply GFLOP/s. The peak, the rate of one large square
 product in each library, says how fast the machine multiplies when nothing else matters.
+
+The run's threads (cli.Settings.threads) speed up the matrix products but not NumPy's
+elementwise operations, which run on one thread whatever the setting; so the floor, the NumPy
+layers and torch.nn are timed a second time with one thread, which separates the two effects.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from unrolled.benchmarks.implementations import (
     make_problem,
     prepare,
 )
-from unrolled.benchmarks.timing import rounded, time_interleaved, time_once
+from unrolled.benchmarks.machine import blas_threads
+from unrolled.benchmarks.timing import Timing, rounded, time_interleaved, time_once
 
 DTYPES = ("float32", "float64")
 MEASURED = ("floor", *IMPLEMENTATIONS)  # the rows of every (cell, dtype), in this order
 GATED = ("lstm", "gru")  # the cells whose elementwise work is also timed alone, in cache
+ONE_THREAD = ("floor", "numpy", "module")  # timed again with one thread (run_kernels)
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,8 @@ def run_kernels(
     max_repeats: int = 0,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Time the floor and every implementation on every cell in both dtypes.
+    """Time the floor and every implementation on every cell in both dtypes, with the threads
+    pinned for the run; then the floor, the NumPy layers and torch.nn again with one thread.
 
     Args:
         sizes: of the layers; repeats, warmup, settle, bound, max_repeats: as for
@@ -64,7 +71,9 @@ def run_kernels(
         "ratio_to_floor", "ratio_to_module", "flops", "gflops"}, ordered by dtype, cell,
         then MEASURED; "in_cache": for each GATED cell and dtype, the timing of
         implementations.in_cache, {"cell", "dtype", "median_s", "iqr_s", "min_s", "max_s",
-        "above_floor_s": the NumPy layer's median minus its floor's}}.
+        "above_floor_s": the NumPy layer's median minus its floor's}; "one_thread": the same
+        "rounds", "bound", "noisy", "widest" and "rows" for ONE_THREAD, timed in their own
+        interleaved rounds within machine.blas_threads(1)}.
     """
     N, T, D, H = sizes.N, sizes.T, sizes.D, sizes.H
     cases = {}
@@ -77,20 +86,35 @@ def run_kernels(
             if cell in GATED:
                 cases[f"{dtype}/{cell}/in_cache"] = in_cache(problem)
     timings = time_interleaved(cases, repeats, warmup, settle, bound, max_repeats)
-    rows, cached = [], []
-    for name, timing in timings.items():
-        dtype, cell, implementation = name.split("/")
-        if implementation == "in_cache":
-            above = (
-                timings[f"{dtype}/{cell}/numpy"].median - timings[f"{dtype}/{cell}/floor"].median
-            )
+    cached = []
+    for dtype in DTYPES:
+        for cell in GATED:
+            numpy_s, floor_s = (timings[f"{dtype}/{cell}/{i}"].median for i in ("numpy", "floor"))
+            timing = timings[f"{dtype}/{cell}/in_cache"]
             cached.append(
                 {"cell": cell, "dtype": dtype}
                 | timing.record()
-                | {"above_floor_s": rounded(above)}
+                | {"above_floor_s": rounded(numpy_s - floor_s)}
             )
+    alone = {name: cases[name] for name in cases if name.split("/")[2] in ONE_THREAD}
+    with blas_threads(1):
+        one_thread = time_interleaved(alone, repeats, warmup, settle, bound, max_repeats)
+    return _summary(timings, bound, sizes) | {
+        "in_cache": cached,
+        "one_thread": _summary(one_thread, bound, sizes),
+    }
+
+
+def _summary(timings: dict[str, Timing], bound: float | None, sizes: Sizes) -> dict[str, Any]:
+    """The rounds, spread and rows of run_kernels for timings named "dtype/cell/implementation"
+    (each row holds its ratios to the floor and the module of its cell; the spread counts the
+    in_cache cases too, which have no row here)."""
+    rows = []
+    for name, timing in timings.items():
+        dtype, cell, implementation = name.split("/")
+        if implementation == "in_cache":
             continue
-        flops = layer_flops(cell, N, T, D, H)
+        flops = layer_flops(cell, sizes.N, sizes.T, sizes.D, sizes.H)
         rows.append(
             {"cell": cell, "dtype": dtype, "implementation": implementation}
             | timing.record()
@@ -105,12 +129,11 @@ def run_kernels(
         )
     widest = max(timings, key=lambda name: timings[name].relative_iqr)
     return {
-        "rounds": next(iter(timings.values())).repeats if timings else 0,
+        "rounds": next(iter(timings.values())).repeats,
         "bound": bound,
         "noisy": bool(bound) and timings[widest].relative_iqr > bound,
         "widest": {"case": widest, "relative_iqr": rounded(timings[widest].relative_iqr)},
         "rows": rows,
-        "in_cache": cached,
     }
 
 

@@ -4,22 +4,27 @@ NumPy's BLAS (OpenBLAS) and PyTorch's (MKL, OpenMP) each start a pool of threads
 load, sized by environment variables read once, at that moment. `python -m
 unrolled.benchmarks` has imported NumPy before any benchmark code runs (the package
 `unrolled` imports it), so `pin_threads` sets the variables and starts the interpreter again,
-once, with the same arguments; the second start finds them set and goes on.
+once, with the same arguments; the second start finds them set and goes on. Within that
+pool, `blas_threads` lowers the count for a block of code (the benchmark's one-thread rows).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime
 import os
 import platform
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from unrolled.validation import check_int
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # glibc's malloc: keep freed blocks of up to 1 GB for reuse instead of returning them to the
@@ -68,20 +73,50 @@ def _openblas() -> ctypes.CDLL | None:
     return ctypes.CDLL(numpy_first[0]) if paths else None
 
 
+def _openblas_function(name: str) -> Any:
+    """OpenBLAS's C function `name` ("get_num_threads", ...) under the prefix and suffix of
+    its build (SciPy's wheels: scipy_openblas_..._64_), or None where it cannot be found."""
+    library = _openblas()
+    for prefix in ("scipy_openblas", "openblas"):
+        for suffix in ("64_", ""):
+            function = getattr(library, f"{prefix}_{name}{suffix}", None)
+            if function is not None:
+                return function
+    return None
+
+
 def openblas_runtime() -> dict[str, Any]:
     """OpenBLAS's own answer: threads in use and the kernel it chose for this CPU.
 
     Returns {"threads": int, "config": str} or, where it cannot be asked, None values.
     """
-    library = _openblas()
-    for prefix in ("scipy_openblas", "openblas"):
-        for suffix in ("64_", ""):
-            threads = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
-            config = getattr(library, f"{prefix}_get_config{suffix}", None)
-            if threads is not None and config is not None:
-                config.restype = ctypes.c_char_p
-                return {"threads": int(threads()), "config": config().decode().strip()}
-    return {"threads": None, "config": None}
+    threads, config = _openblas_function("get_num_threads"), _openblas_function("get_config")
+    if threads is None or config is None:
+        return {"threads": None, "config": None}
+    config.restype = ctypes.c_char_p
+    return {"threads": int(threads()), "config": config().decode().strip()}
+
+
+@contextlib.contextmanager
+def blas_threads(threads: int) -> Iterator[None]:
+    """Within the block, NumPy's BLAS (OpenBLAS) and PyTorch's intra-op pool use `threads`
+    threads, at most as many as pinned when they loaded; afterwards, as many as before.
+
+    Raises:
+        RuntimeError: if NumPy's OpenBLAS cannot be found (the count could not be set).
+    """
+    check_int("threads", threads, low=1)
+    get, set_ = _openblas_function("get_num_threads"), _openblas_function("set_num_threads")
+    if get is None or set_ is None:
+        raise RuntimeError("cannot set the number of threads of NumPy's BLAS: OpenBLAS not found")
+    before, torch_before = int(get()), torch.get_num_threads()
+    set_(threads)
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        set_(before)
+        torch.set_num_threads(torch_before)
 
 
 def cpu_model() -> str:

@@ -88,6 +88,37 @@ def in_cache_table(bench: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def threads_table(bench: dict[str, Any]) -> str:
+    """The floor, the NumPy layer and the time between them with one thread and with the run's
+    threads; the NumPy layer's ratios to its floor and to torch.nn with each."""
+    threads, kernels = bench["settings"]["threads"], bench["kernels"]
+    runs = {1: kernels["one_thread"], threads: kernels}
+    pair = f"{'1':>6} {threads:>5}"
+    lines = [
+        f"{'':<14} {'floor ms':>12} {'NumPy ms':>12} {'above floor ms':>14} "
+        f"{'NumPy/floor':>12} {'NumPy/torch.nn':>14}",
+        f"{'cell':<5} {'dtype':<8} {pair} {pair} {'':>2}{pair} {pair} {'':>2}{pair}",
+    ]
+    for dtype in DTYPES:
+        for cell in CELLS:
+            rows = {
+                n: (find_row(run, cell, dtype, "floor"), find_row(run, cell, dtype, "numpy"))
+                for n, run in runs.items()
+            }
+            floor_ms = [1e3 * rows[n][0]["median_s"] for n in (1, threads)]
+            numpy_ms = [1e3 * rows[n][1]["median_s"] for n in (1, threads)]
+            above = [b - a for a, b in zip(floor_ms, numpy_ms, strict=True)]
+            ratios = [rows[n][1]["ratio_to_floor"] for n in (1, threads)]
+            to_module = [rows[n][1]["ratio_to_module"] for n in (1, threads)]
+            lines.append(
+                f"{cell:<5} {dtype:<8} {floor_ms[0]:>6.1f} {floor_ms[1]:>5.1f} "
+                f"{numpy_ms[0]:>6.1f} {numpy_ms[1]:>5.1f} {'':>2}{above[0]:>6.1f} "
+                f"{above[1]:>5.1f} {ratios[0]:>6.2f} {ratios[1]:>5.2f} {'':>2}"
+                f"{to_module[0]:>6.2f} {to_module[1]:>5.2f}"
+            )
+    return f"threads: 1 and {threads}\n" + "\n".join(lines)
+
+
 def peak_table(bench: dict[str, Any]) -> str:
     """The rate of the large square product that defines the peak, in both libraries."""
     lines = [f"{'shape (m, k, n)':<18} {'dtype':<8} {'NumPy':>8} {'PyTorch':>8}"]

@@ -5,7 +5,8 @@ nothing in the test suite compares against them. The benchmark prints this evalu
 the appendix notebook shows it, with the factor by which a missed target was missed.
 
 - every NumPy layer (RNN, LSTM, GRU) forward+backward: at most 1.5 times its floor, the time
-  of the matrix products it performs (implementations.floor), in float32 and in float64;
+  of the matrix products it performs (implementations.floor), in float32 and in float64, with
+  one thread and with the run's threads (key "floor/cell/dtype/threads");
 - every notebook under 60 s, the whole book under 12 minutes, executed serially.
 
 torch.nn is not a target: in float32 its LSTM is oneDNN's fused kernel, whose time loop runs
@@ -31,7 +32,7 @@ RELATIONS = {"<=": operator.le, "<": operator.lt, ">=": operator.ge}
 class Check:
     """One target against one measurement.
 
-    key names the target for code ("floor/lstm/float32", "notebook", "book"); target says
+    key names the target for code ("floor/lstm/float32/2", "notebook", "book"); target says
     it in words; measured and limit are in unit.
     """
 
@@ -59,19 +60,23 @@ def evaluate(bench: dict[str, Any] | None, book: dict[str, Any] | None) -> list[
     """Every target that the given results (either may be None) can decide."""
     checks = []
     if bench is not None:
-        for dtype in DTYPES:
-            for cell in CELLS:
-                ratio = find_row(bench["kernels"], cell, dtype, "numpy")["ratio_to_floor"]
-                checks.append(
-                    Check(
-                        f"floor/{cell}/{dtype}",
-                        f"NumPy {cell.upper()} {dtype}: at most {FLOOR_RATIO:g}x its floor",
-                        ratio,
-                        "<=",
-                        FLOOR_RATIO,
-                        "x floor",
+        threads = bench["settings"]["threads"]
+        runs = {1: bench["kernels"]["one_thread"], threads: bench["kernels"]}
+        for n, run in sorted(runs.items()):
+            for dtype in DTYPES:
+                for cell in CELLS:
+                    ratio = find_row(run, cell, dtype, "numpy")["ratio_to_floor"]
+                    checks.append(
+                        Check(
+                            f"floor/{cell}/{dtype}/{n}",
+                            f"NumPy {cell.upper()} {dtype}, {n} thread{'s' * (n > 1)}: "
+                            f"at most {FLOOR_RATIO:g}x its floor",
+                            ratio,
+                            "<=",
+                            FLOOR_RATIO,
+                            "x floor",
+                        )
                     )
-                )
     if book is not None:
         slowest = max(book["notebooks"], key=lambda row: row["seconds"])
         checks.append(
