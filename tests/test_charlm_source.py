@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from charlm_check import check_kn_and_lstm
 from results_check import assert_tiny_rerun_close
 
 from unrolled.experiments import charlm, charlm_source, scoreboard
-from unrolled.experiments.charlm_refit import linear_decay
 from unrolled.experiments.common import dumps, load_results
 
 RESULTS = Path(__file__).resolve().parent.parent / "notebooks" / "results"
@@ -31,18 +31,7 @@ def test_results_file_is_canonical_and_has_the_code_settings(results):
 
 
 def test_every_seed_followed_the_schedule_and_the_summaries_are_its_runs(results):
-    settings, lstm = results["settings"], results["models"]["lstm"]
-    runs = lstm["runs"]
-    assert [r["seed"] for r in runs] == settings["seeds"] and len(runs) >= 3
-    decay = linear_decay(settings["lr"], settings["epochs"])
-    for run in runs:
-        assert run["curve"]["lr"] == pytest.approx(decay, rel=1e-12)
-        assert run["best_epoch"] == int(np.argmin(run["curve"]["dev_bpc"])) + 1
-        assert run["mixture"]["weight"] in settings["weights"]
-    assert {k: lstm[k] for k in ("test_bpc", "mixture_test_bpc")} == charlm.summary(runs)
-    kn = results["kneser_ney"]
-    assert kn["dev_bpc"][f"{kn['order']}:{kn['discount']}"] == min(kn["dev_bpc"].values())
-    assert len(kn["dev_bpc"]) == len(settings["kn_orders"]) * len(settings["kn_discounts"])
+    check_kn_and_lstm(results["settings"], results["kneser_ney"], results["models"]["lstm"])
 
 
 def test_the_checkpoint_scores_what_its_results_say(results):

@@ -5,12 +5,11 @@ dev and test texts, the summaries are the runs', and a tiny re-run agrees."""
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from charlm_check import check_kn_and_lstm
 from results_check import assert_tiny_rerun_close
 
-from unrolled.experiments import charlm, charlm_source, charlm_source_sizes
-from unrolled.experiments.charlm_refit import linear_decay
+from unrolled.experiments import charlm_source, charlm_source_sizes
 from unrolled.experiments.common import dumps, load_results
 
 RESULTS = Path(__file__).resolve().parent.parent / "notebooks" / "results"
@@ -45,18 +44,8 @@ def test_only_the_amount_of_fit_text_differs_from_charlm_source(results):
 
 
 def test_every_size_has_tuned_kn_and_three_seeds_on_the_schedule(results):
-    settings = results["settings"]
-    decay = linear_decay(settings["lr"], settings["epochs"])
     for size in results["sizes"]:
-        kn, lstm = size["kneser_ney"], size["lstm"]
-        assert kn["dev_bpc"][f"{kn['order']}:{kn['discount']}"] == min(kn["dev_bpc"].values())
-        assert len(kn["dev_bpc"]) == len(settings["kn_orders"]) * len(settings["kn_discounts"])
-        runs = lstm["runs"]
-        assert [r["seed"] for r in runs] == settings["seeds"] and len(runs) >= 3
-        for run in runs:
-            assert run["curve"]["lr"] == pytest.approx(decay, rel=1e-12)
-            assert run["best_epoch"] == int(np.argmin(run["curve"]["dev_bpc"])) + 1
-        assert {k: lstm[k] for k in ("test_bpc", "mixture_test_bpc")} == charlm.summary(runs)
+        check_kn_and_lstm(results["settings"], size["kneser_ney"], size["lstm"])
 
 
 def test_a_tiny_rerun_reproduces_the_committed_one(results):
