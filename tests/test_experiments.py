@@ -15,7 +15,7 @@ from unrolled.experiments import adding
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "notebooks" / "results" / "adding.json"
-REPRODUCED = ("adding", 50, "irnn", 0.003, 0)  # the cheapest configuration: ~15 s on one core
+REPRODUCED = ("adding", 50, "lstm", 0.003, 0)  # ~15 s on one core, solved by a wide margin
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +117,11 @@ def test_results_support_the_chapters_claims(results):
 def test_a_configuration_run_alone_reproduces_its_committed_entry(results):
     """Re-run one configuration: what does not depend on training is equal; the trained loss is
     compared by the verdict the chapter draws from it. Training amplifies the rounding of the
-    processor: this entry's test MSE was 0.0076 on the Intel machine that wrote the file and
-    0.0025 on an AMD EPYC with the same software, both far below the baseline 1/6."""
+    processor, so the entry must be one whose verdict does not depend on it. The IRNN's
+    (T = 50, learning rate 0.003, seed 0) test MSE is 0.0025 in the committed file, was 0.0076
+    re-run on an Intel Xeon (AVX-512) and 0.0204 there with the AVX2 code paths of `make
+    test-portable`: above the threshold 1/60, a tenth of the baseline 1/6. This LSTM's is
+    0.00017 in the file and was 0.00018 both ways, a hundredth of the threshold."""
     task, T, model, lr, seed = REPRODUCED
     command = [
         sys.executable,
