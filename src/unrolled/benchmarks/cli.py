@@ -1,6 +1,6 @@
 """The benchmark script behind `make bench`: run the parts, print the tables, write the files.
 
-    python -m unrolled.benchmarks                  # everything, ~10 min on 2 cores
+    python -m unrolled.benchmarks                  # everything, ~13 min on 2 cores
     python -m unrolled.benchmarks --only kernels   # one part, printed (files: see below)
     python -m unrolled.benchmarks --quick          # tiny sizes, 2 repetitions: a smoke run
 
